@@ -1,0 +1,1 @@
+"""zh-invest-ie: corpus tools and spaCy components for investment-project news."""
