@@ -7,8 +7,12 @@ character at a time keeps every offset, so annotations stay valid.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Callable
 
 import opencc
+from spacy.language import Language
+from spacy.lookups import Lookups
+from spacy.util import registry
 
 CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
 
@@ -39,3 +43,20 @@ def script_of(text: str) -> str:
     traditional = sum(1 for c in text if ord(c) in char_table("t2s"))
     simplified = sum(1 for c in text if ord(c) in char_table("s2t"))
     return "traditional" if traditional > simplified else "simplified"
+
+
+@registry.callbacks("zh_invest.simplified_norms.v1")
+def simplified_norms() -> Callable[[Language], Language]:
+    """An ``[initialize.before_init]`` callback: the NORM of every traditional
+    character becomes its simplified form, so both scripts share embeddings.
+    The table is saved with the vocab; loading the pipeline needs no OpenCC."""
+
+    def add_table(nlp: Language) -> Language:
+        lookups = Lookups()
+        lookups.add_table("lexeme_norm", {chr(code): simplified for code, simplified in char_table("t2s").items()})
+        nlp.vocab.lookups = lookups
+        for lexeme in nlp.vocab:
+            lexeme.norm_ = to_simplified(lexeme.orth_)
+        return nlp
+
+    return add_table

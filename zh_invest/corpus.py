@@ -19,16 +19,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from .pipeline import RELATION_TYPES, SENTENCE_END
+
 LABELS = ("REGION", "ORG", "MONEY", "PERCENT", "POLICY", "PROJECT")
-RELATION_TYPES = ("INVESTMENT", "OUTPUT")
-SENTENCE_END = re.compile(r"[。！？!?\n]")
 # Quote marks may open a span ("“承诺制”改革"); % closes a PERCENT.
 ALLOWED_FIRST = set("“‘「『\"")
 ALLOWED_LAST = set("%％‰")

@@ -11,15 +11,27 @@ items with spans.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 
+import numpy
+from spacy.language import Language
+from spacy.pipeline import TrainablePipe
 from spacy.tokens import Doc, Span
+from spacy.training import Example
+from spacy.util import registry
+from spacy.vocab import Vocab
+from thinc.api import Config, Model, Optimizer, Relu, Softmax, chain, set_dropout_rate
+from thinc.types import Floats2d
 
 RELATIONS_KEY = "zh_invest_relations"
 RELATION_TYPES = ("INVESTMENT", "OUTPUT")
 HEAD_LABEL = "MONEY"
 TAIL_LABEL = "PROJECT"
+# The guidelines' sentence boundary: relations never cross one.
+SENTENCE_END = re.compile(r"[。！？!?\n]")
 
 
 @dataclass(frozen=True)
@@ -96,3 +108,239 @@ def score_relations(examples: Iterable) -> dict[str, object]:
         lp, lr, lf = _prf(t, np_, ng)
         per_type[label] = {"p": lp, "r": lr, "f": lf}
     return {"rel_micro_p": p, "rel_micro_r": r, "rel_micro_f": f, "rel_per_type": per_type}
+
+
+def sentence_numbers(text: str, spans: Iterable[Span]) -> list[int]:
+    """The sentence each span starts in: how many sentence ends stand before it."""
+    ends = [m.start() for m in SENTENCE_END.finditer(text)]
+    return [bisect_left(ends, span.start_char) for span in spans]
+
+
+@dataclass
+class Candidates:
+    """The (MONEY, PROJECT) pairs of one document that share a sentence, with
+    what the network cannot see in pooled vectors: the order of the two spans,
+    their distance and how many other amounts and projects stand between them."""
+
+    pairs: list[tuple[Span, Span]]
+    features: list[tuple[float, float, float, float]]
+
+
+N_PAIR_FEATURES = 4
+
+
+def candidate_pairs(doc: Doc, entities: Iterable[Span] | None = None) -> Candidates:
+    entities = sorted(doc.ents if entities is None else entities, key=lambda e: e.start)
+    sentence_of = dict(zip((e.start for e in entities), sentence_numbers(doc.text, entities)))
+    starts = {label: [e.start for e in entities if e.label_ == label] for label in (HEAD_LABEL, TAIL_LABEL)}
+    candidates = Candidates([], [])
+    for head in (e for e in entities if e.label_ == HEAD_LABEL):
+        for tail in (e for e in entities if e.label_ == TAIL_LABEL):
+            if sentence_of[head.start] != sentence_of[tail.start]:
+                continue
+            left, right = (head, tail) if head.start < tail.start else (tail, head)
+            between = {label: bisect_left(s, right.start) - bisect_left(s, left.end) for label, s in starts.items()}
+            candidates.pairs.append((head, tail))
+            candidates.features.append(
+                (1.0 if head is left else -1.0, float(numpy.log1p(right.start - left.end)) / 5, float(between[HEAD_LABEL]), float(between[TAIL_LABEL]))
+            )
+    return candidates
+
+
+def decode(candidates: Candidates, scores: numpy.ndarray, labels: Iterable[str], threshold: float) -> list[Relation]:
+    """Relations from per-pair scores over (no relation, *labels): each amount
+    keeps its best-scoring pair if that score reaches ``threshold``, because
+    one amount belongs to at most one project."""
+    labels = list(labels)
+    best: dict[int, Relation] = {}
+    for (head, tail), pair_scores in zip(candidates.pairs, scores):
+        label_index = int(numpy.argmax(pair_scores[1:])) + 1
+        score = float(pair_scores[label_index])
+        if score >= threshold and (head.start not in best or score > best[head.start].score):
+            best[head.start] = Relation(head, tail, labels[label_index - 1], score)
+    return sorted(best.values(), key=lambda r: r.head.start)
+
+
+@registry.architectures("zh_invest.relation_model.v1")
+def relation_model(tok2vec: Model[list[Doc], list[Floats2d]], hidden_width: int = 64, context_window: int = 4) -> Model[tuple[list[Doc], list[Candidates]], Floats2d]:
+    """Scores each candidate pair over (no relation, *RELATION_TYPES) from mean-pooled
+    token vectors of the amount, the project, the tokens between them and the
+    tokens just before the amount (where 总投资 or 年产值 usually stand)."""
+    pooled = Model(
+        "relation_pair_pooling",
+        _pooling_forward,
+        layers=[tok2vec],
+        attrs={"context_window": context_window},
+        dims={"nO": None},
+        init=_pooling_init,
+    )
+    return chain(pooled, Relu(nO=hidden_width, dropout=0.1), Softmax(nO=len(RELATION_TYPES) + 1))
+
+
+def _pooling_init(model: Model, X=None, Y=None) -> None:
+    tok2vec = model.layers[0]
+    if X is not None:
+        tok2vec.initialize(X=X[0])
+    model.set_dim("nO", 4 * tok2vec.get_dim("nO") + N_PAIR_FEATURES)
+
+
+def _segments(docs_offsets: list[int], candidates: list[Candidates], window: int) -> numpy.ndarray:
+    """Token ranges pooled for each pair, as rows of (start, end) in the
+    concatenated batch: amount, project, between them, before the amount."""
+    rows = []
+    for offset, doc_candidates in zip(docs_offsets, candidates):
+        for head, tail in doc_candidates.pairs:
+            left, right = (head, tail) if head.start < tail.start else (tail, head)
+            segments = ((head.start, head.end), (tail.start, tail.end), (left.end, right.start), (max(head.start - window, 0), head.start))
+            rows.append([(offset + start, offset + end) for start, end in segments])
+    return numpy.asarray(rows, dtype="int32").reshape(-1, 4, 2)
+
+
+def _pooling_forward(model: Model, inputs: tuple[list[Doc], list[Candidates]], is_train: bool):
+    docs, candidates = inputs
+    tokvecs, backprop_tok2vec = model.layers[0](docs, is_train)
+    ops = model.ops
+    width = model.layers[0].get_dim("nO")
+    lengths = [len(t) for t in tokvecs]
+    offsets = numpy.cumsum([0] + lengths[:-1]).tolist()
+    segments = _segments(offsets, candidates, model.attrs["context_window"])
+    starts, ends = segments[:, :, 0], segments[:, :, 1]
+    sizes = numpy.maximum(ends - starts, 1)[:, :, None].astype("float32")
+    # Means of token ranges from prefix sums: sum[start:end] = prefix[end] - prefix[start].
+    stacked = ops.xp.vstack(tokvecs) if tokvecs else ops.alloc2f(0, width)
+    prefix = ops.xp.vstack([ops.alloc2f(1, width), ops.xp.cumsum(stacked, axis=0)])
+    means = (prefix[ends] - prefix[starts]) / sizes
+    features = ops.asarray2f([f for c in candidates for f in c.features]).reshape(-1, N_PAIR_FEATURES)
+    output = ops.xp.hstack([means.reshape(len(segments), 4 * width), features])
+
+    def backprop(d_output: Floats2d) -> list:
+        d_means = d_output[:, : 4 * width].reshape(-1, 4, width) / sizes
+        # Each token in a range gets the range's gradient: add it at the start,
+        # subtract it at the end, and sum up along the tokens.
+        steps = ops.alloc2f(len(stacked) + 1, width)
+        ops.scatter_add(steps, starts.ravel(), d_means.reshape(-1, width))
+        ops.scatter_add(steps, ends.ravel(), -d_means.reshape(-1, width))
+        d_stacked = ops.xp.cumsum(steps, axis=0)[:-1]
+        return backprop_tok2vec([d_stacked[o : o + n] for o, n in zip(offsets, lengths)])
+
+    return output, backprop
+
+
+DEFAULT_RELATION_MODEL = """
+[model]
+@architectures = "zh_invest.relation_model.v1"
+hidden_width = 64
+context_window = 4
+
+[model.tok2vec]
+@architectures = "spacy.Tok2Vec.v2"
+
+[model.tok2vec.embed]
+@architectures = "spacy.MultiHashEmbed.v2"
+width = 64
+attrs = ["NORM", "SHAPE"]
+rows = [5000, 100]
+include_static_vectors = false
+
+[model.tok2vec.encode]
+@architectures = "spacy.MaxoutWindowEncoder.v2"
+width = 64
+window_size = 1
+maxout_pieces = 3
+depth = 2
+"""
+
+
+@Language.factory(
+    "zh_invest_relation_extractor",
+    default_config={"model": Config().from_str(DEFAULT_RELATION_MODEL)["model"], "threshold": 0.5},
+    default_score_weights={"rel_micro_f": 1.0, "rel_micro_p": 0.0, "rel_micro_r": 0.0},
+)
+def make_relation_extractor(nlp: Language, name: str, model: Model, threshold: float) -> "RelationExtractor":
+    return RelationExtractor(nlp.vocab, model, name, threshold=threshold)
+
+
+class RelationExtractor(TrainablePipe):
+    """Links each MONEY entity to at most one PROJECT entity in its sentence.
+
+    Trained on gold entities; at prediction time it reads ``doc.ents``, so its
+    end-to-end score includes the entity recognizer's errors."""
+
+    def __init__(self, vocab: Vocab, model: Model, name: str = "relation_extractor", *, threshold: float = 0.5) -> None:
+        self.vocab = vocab
+        self.model = model
+        self.name = name
+        self.cfg = {"labels": list(RELATION_TYPES), "threshold": threshold}
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(self.cfg["labels"])
+
+    def predict(self, docs: Iterable[Doc]) -> tuple[list[Candidates], Floats2d]:
+        docs = list(docs)
+        candidates = [candidate_pairs(doc) for doc in docs]
+        if not any(c.pairs for c in candidates):
+            return candidates, self.model.ops.alloc2f(0, len(self.labels) + 1)
+        return candidates, self.model.predict((docs, candidates))
+
+    def set_annotations(self, docs: Iterable[Doc], predictions: tuple[list[Candidates], Floats2d]) -> None:
+        candidates, scores = predictions
+        scores = self.model.ops.to_numpy(scores)
+        row = 0
+        for doc, doc_candidates in zip(docs, candidates):
+            count = len(doc_candidates.pairs)
+            doc._.relations = decode(doc_candidates, scores[row : row + count], self.labels, self.cfg["threshold"])
+            row += count
+
+    def _gold_candidates(self, examples: Iterable[Example]) -> tuple[list[Doc], list[Candidates], list[int]]:
+        """Candidates from the gold entities, placed on the predicted docs' tokens,
+        with the gold class of each (0 = no relation)."""
+        docs, candidates, classes = [], [], []
+        for example in examples:
+            predicted = example.predicted
+            entities = [predicted.char_span(e.start_char, e.end_char, label=e.label_) for e in example.reference.ents]
+            doc_candidates = candidate_pairs(predicted, [e for e in entities if e is not None])
+            gold = {
+                (head_start, head_end, tail_start, tail_end): label
+                for head_start, head_end, tail_start, tail_end, label, _ in example.reference.user_data.get(RELATIONS_KEY, [])
+            }
+            for head, tail in doc_candidates.pairs:
+                label = gold.get((head.start_char, head.end_char, tail.start_char, tail.end_char))
+                classes.append(0 if label is None else self.labels.index(label) + 1)
+            docs.append(predicted)
+            candidates.append(doc_candidates)
+        return docs, candidates, classes
+
+    def update(self, examples: Iterable[Example], *, drop: float = 0.0, sgd: Optimizer | None = None, losses: dict[str, float] | None = None) -> dict[str, float]:
+        losses = {} if losses is None else losses
+        losses.setdefault(self.name, 0.0)
+        docs, candidates, classes = self._gold_candidates(examples)
+        if not classes:
+            return losses
+        set_dropout_rate(self.model, drop)
+        scores, backprop = self.model.begin_update((docs, candidates))
+        loss, gradient = self._loss(scores, classes)
+        backprop(gradient)
+        if sgd is not None:
+            self.finish_update(sgd)
+        losses[self.name] += loss
+        return losses
+
+    def _loss(self, scores: Floats2d, classes: list[int]) -> tuple[float, Floats2d]:
+        """Cross-entropy of the softmax output, and its gradient."""
+        rows = numpy.arange(len(classes))
+        truth = self.model.ops.alloc2f(*scores.shape)
+        truth[rows, numpy.asarray(classes)] = 1.0
+        loss = -numpy.log(numpy.clip(self.model.ops.to_numpy(scores)[rows, classes], 1e-9, 1.0)).mean()
+        return float(loss), (scores - truth) / len(classes)
+
+    def get_loss(self, examples: Iterable[Example], scores: Floats2d) -> tuple[float, Floats2d]:
+        _, _, classes = self._gold_candidates(examples)
+        return self._loss(scores, classes)
+
+    def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp: Language | None = None) -> None:
+        docs, candidates, classes = self._gold_candidates(list(get_examples())[:20])
+        self.model.initialize(X=(docs, candidates), Y=self.model.ops.alloc2f(len(classes), len(self.labels) + 1))
+
+    def score(self, examples: Iterable[Example], **kwargs) -> dict[str, object]:
+        return score_relations(examples)

@@ -1,0 +1,108 @@
+"""A scikit-learn relation baseline: logistic regression over hand-made features
+of each (MONEY, PROJECT) pair — order, distance, entities between, and trigger
+words between the spans and just before the amount.
+
+Trained on the gold entities of train; scored on dev and test with gold
+entities and, given a pipeline, with the entities that pipeline predicts.
+"""
+
+import json
+from pathlib import Path
+
+import spacy
+import typer
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from spacy.tokens import Doc, DocBin
+from spacy.training import Example
+
+from zh_invest.chinese import to_simplified
+from zh_invest.evaluation import relation_scores
+from zh_invest.pipeline import RELATION_TYPES, RELATIONS_KEY, Candidates, candidate_pairs, decode
+
+TRIGGERS = {
+    "INVESTMENT": ("总投资", "计划投资", "完成投资", "投资", "融资", "签约", "贷款", "资金"),
+    "OUTPUT": ("产值", "营收", "营业收入", "销售收入", "销售额", "税金", "利税", "税收", "利润", "收入"),
+}
+BEFORE_WINDOW = 8
+
+
+def pair_features(doc: Doc, candidates: Candidates) -> list[dict[str, float]]:
+    rows = []
+    for (head, tail), (order, distance, money_between, projects_between) in zip(candidates.pairs, candidates.features):
+        left, right = (head, tail) if head.start < tail.start else (tail, head)
+        between = to_simplified(doc.text[left.end_char : right.start_char])
+        before = to_simplified(doc.text[max(head.start_char - BEFORE_WINDOW, 0) : head.start_char])
+        row = {"order": order, "distance": distance, "money_between": money_between, "projects_between": projects_between}
+        for relation_type, words in TRIGGERS.items():
+            for word in words:
+                row[f"between:{word}"] = float(word in between)
+                row[f"before:{word}"] = float(word in before)
+        rows.append(row)
+    return rows
+
+
+def gold_class(doc: Doc, head, tail) -> str:
+    gold = {(hs, he, ts, te): label for hs, he, ts, te, label, _ in doc.user_data.get(RELATIONS_KEY, [])}
+    return gold.get((head.start_char, head.end_char, tail.start_char, tail.end_char), "NONE")
+
+
+def training_data(docs: list[Doc]) -> tuple[list[dict], list[str]]:
+    features, classes = [], []
+    for doc in docs:
+        candidates = candidate_pairs(doc)
+        features += pair_features(doc, candidates)
+        classes += [gold_class(doc, head, tail) for head, tail in candidates.pairs]
+    return features, classes
+
+
+def predict(classifier, doc: Doc) -> Doc:
+    """Set ``doc._.relations`` from the classifier's scores over ``doc.ents``."""
+    candidates = candidate_pairs(doc)
+    doc._.relations = []
+    if candidates.pairs:
+        probabilities = classifier.predict_proba(pair_features(doc, candidates))
+        order = [list(classifier.classes_).index(c) for c in ("NONE", *RELATION_TYPES)]
+        doc._.relations = decode(candidates, probabilities[:, order], RELATION_TYPES, 0.5)
+    return doc
+
+
+def evaluate(classifier, gold_docs: list[Doc], predicted_docs: list[Doc]) -> dict[str, object]:
+    gold_entities = [Example(predict(classifier, gold.copy()), gold) for gold in gold_docs]
+    result = {"relations_gold_entities": relation_scores(gold_entities)}
+    if predicted_docs:
+        result["relations_end_to_end"] = relation_scores(Example(predict(classifier, p), g) for p, g in zip(predicted_docs, gold_docs))
+    return result
+
+
+def main(
+    train: Path = typer.Argument(..., help="Train DocBin."),
+    dev: Path = typer.Argument(..., help="Dev DocBin."),
+    test: Path = typer.Argument(..., help="Test DocBin."),
+    output: Path = typer.Argument(..., help="JSON file for the scores."),
+    model: Path = typer.Option(None, help="A pipeline whose predicted entities the baseline links end-to-end."),
+) -> None:
+    nlp = spacy.load(model) if model else spacy.blank("zh")
+
+    def load(path: Path) -> list[Doc]:
+        return list(DocBin().from_disk(path).get_docs(nlp.vocab))
+
+    features, classes = training_data(load(train))
+    classifier = make_pipeline(DictVectorizer(), LogisticRegression(max_iter=2000, class_weight="balanced"))
+    classifier.fit(features, classes)
+    scores = {}
+    for name, path in (("dev", dev), ("test", test)):
+        gold_docs = load(path)
+        predicted = []
+        if model:
+            with nlp.select_pipes(disable=[n for n in nlp.pipe_names if "relation" in n]):
+                predicted = list(nlp.pipe(doc.text for doc in gold_docs))
+        scores[name] = evaluate(classifier, gold_docs, predicted)
+        typer.echo(f"{name}: relations F {scores[name]['relations_gold_entities']['f']:.3f} with gold entities")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(scores, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    typer.run(main)

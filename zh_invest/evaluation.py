@@ -1,0 +1,72 @@
+"""Scoring shared by the evaluation scripts: entities, relations end-to-end and
+with gold entities, and an entity confusion matrix."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from sklearn.metrics import confusion_matrix
+from spacy.language import Language
+from spacy.scorer import Scorer
+from spacy.tokens import Doc
+from spacy.training import Example
+
+from .corpus import LABELS
+from .pipeline import RELATIONS_KEY, score_relations
+
+MISSING = "(none)"
+
+
+def entity_components(nlp: Language) -> list[str]:
+    """The components that set ``doc.ents``, as their factories declare."""
+    return [name for name in nlp.pipe_names if "doc.ents" in nlp.get_pipe_meta(name).assigns]
+
+
+def with_gold_entities(nlp: Language, gold_docs: Iterable[Doc]) -> list[Doc]:
+    """Run every component but the entity finders, on docs that carry the gold entities."""
+    docs = []
+    for gold in gold_docs:
+        doc = nlp.make_doc(gold.text)
+        doc.ents = [doc.char_span(e.start_char, e.end_char, label=e.label_, alignment_mode="expand") for e in gold.ents]
+        docs.append(doc)
+    with nlp.select_pipes(disable=entity_components(nlp)):
+        return list(nlp.pipe(docs))
+
+
+def entity_scores(examples: Iterable[Example]) -> dict[str, object]:
+    scores = Scorer.score_spans(list(examples), "ents")
+    return {
+        "p": scores["ents_p"],
+        "r": scores["ents_r"],
+        "f": scores["ents_f"],
+        "per_label": scores["ents_per_type"],
+    }
+
+
+def confusion(examples: Iterable[Example]) -> dict[str, object]:
+    """Entity-level confusion: each gold span against the label predicted for
+    exactly that span (or none); predicted spans no gold span has count as
+    (none) → label."""
+    gold_labels, predicted_labels = [], []
+    for example in examples:
+        predicted = {(e.start_char, e.end_char): e.label_ for e in example.predicted.ents}
+        gold = {(e.start_char, e.end_char): e.label_ for e in example.reference.ents}
+        for span, label in gold.items():
+            gold_labels.append(label)
+            predicted_labels.append(predicted.get(span, MISSING))
+        for span, label in predicted.items():
+            if span not in gold:
+                gold_labels.append(MISSING)
+                predicted_labels.append(label)
+    labels = [*LABELS, MISSING]
+    matrix = confusion_matrix(gold_labels, predicted_labels, labels=labels)
+    return {"labels": labels, "matrix": matrix.tolist()}
+
+
+def relation_scores(examples: Iterable[Example]) -> dict[str, object]:
+    scores = score_relations(examples)
+    return {"p": scores["rel_micro_p"], "r": scores["rel_micro_r"], "f": scores["rel_micro_f"], "per_type": scores["rel_per_type"]}
+
+
+def gold_relation_count(docs: Iterable[Doc]) -> int:
+    return sum(len(doc.user_data.get(RELATIONS_KEY, [])) for doc in docs)
