@@ -1,0 +1,66 @@
+"""Measure pipelines on the same texts: load time, characters per second with
+one and two processes, and size on disk. Writes a JSON file for report.py."""
+
+import json
+import time
+from pathlib import Path
+
+import spacy
+import typer
+from spacy.tokens import DocBin
+
+MIN_CHARACTERS = 200_000
+
+
+def folder_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def benchmark_texts(docbins: list[Path]) -> list[str]:
+    """The held-out texts, repeated until there are enough characters to time."""
+    vocab = spacy.blank("zh").vocab
+    texts = [doc.text for path in docbins for doc in DocBin().from_disk(path).get_docs(vocab)]
+    repeated = list(texts)
+    while sum(map(len, repeated)) < MIN_CHARACTERS:
+        repeated += texts
+    return repeated
+
+
+def characters_per_second(nlp, texts: list[str], n_process: int, batch_size: int) -> float:
+    list(nlp.pipe(texts[:20]))  # warm up caches outside the timing
+    start = time.perf_counter()
+    for _ in nlp.pipe(texts, n_process=n_process, batch_size=batch_size):
+        pass
+    return sum(map(len, texts)) / (time.perf_counter() - start)
+
+
+def main(
+    pipelines: list[str] = typer.Argument(..., help="NAME=PATH pairs of pipelines to measure."),
+    texts: list[Path] = typer.Option(..., "--texts", help="DocBins whose texts are used."),
+    output: Path = typer.Option(..., help="JSON file for the results."),
+    batch_size: int = typer.Option(64, help="Batch size for nlp.pipe."),
+) -> None:
+    sample = benchmark_texts(texts)
+    typer.echo(f"{len(sample)} texts, {sum(map(len, sample)):,} characters")
+    results = {}
+    for pair in pipelines:
+        name, _, path = pair.partition("=")
+        start = time.perf_counter()
+        nlp = spacy.load(path)
+        load_seconds = time.perf_counter() - start
+        speeds = {n: characters_per_second(nlp, sample, n, batch_size) for n in (1, 2)}
+        results[name] = {
+            "path": path,
+            "pipeline": nlp.pipe_names,
+            "load_seconds": load_seconds,
+            "chars_per_second": speeds[1],
+            "chars_per_second_2_processes": speeds[2],
+            "size_mb": folder_size(Path(path)) / 1e6,
+        }
+        typer.echo(f"{name}: {speeds[1]:,.0f} chars/s (1 process), {speeds[2]:,.0f} (2 processes), loads in {load_seconds:.1f} s")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps({"characters": sum(map(len, sample)), "pipelines": results}, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    typer.run(main)

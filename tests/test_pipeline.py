@@ -1,0 +1,97 @@
+import numpy
+import pytest
+import spacy
+from spacy.tokens import DocBin
+from spacy.training import Example
+
+from zh_invest.convert import blank_nlp, to_doc
+from zh_invest.corpus import Document, Entity, RelationRecord
+from zh_invest.markup import parse
+from zh_invest.pipeline import Relation, candidate_pairs, decode
+
+TWO_PROJECTS = (
+    "⟦明睿陶瓷二期项目|PROJECT#p1⟧建成投产可实现年产值⟦1.8亿元|MONEY>p1:OUTPUT⟧，"
+    "⟦湖南|REGION⟧⟦振阳纺织项目|PROJECT#p2⟧投资⟦20亿元|MONEY>p2:INVESTMENT⟧。"
+)
+CITY_TOTAL = "全市去年完成投资⟦3000亿元|MONEY⟧。⟦新材料产业园项目|PROJECT⟧开工。"
+
+
+def gold_doc(nlp, markup: str):
+    annotated = parse(markup)
+    entities = [Entity(i + 1, label, s, e) for i, (s, e, label) in enumerate(annotated.entities)]
+    relations = [RelationRecord(i + 1, h + 1, t + 1, r) for i, (h, t, r) in enumerate(annotated.relations)]
+    doc, _ = to_doc(nlp, Document("doc", annotated.text, entities, relations))
+    return doc
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return blank_nlp("char")
+
+
+def test_relations_survive_docbin(nlp):
+    doc = gold_doc(nlp, TWO_PROJECTS)
+    [again] = DocBin(docs=[doc], store_user_data=True).from_bytes(DocBin(docs=[doc], store_user_data=True).to_bytes()).get_docs(nlp.vocab)
+    assert [(r.head.text, r.tail.text, r.label) for r in again._.relations] == [("1.8亿元", "明睿陶瓷二期项目", "OUTPUT"), ("20亿元", "振阳纺织项目", "INVESTMENT")]
+
+
+def test_candidates_pair_amounts_and_projects_of_one_sentence_only(nlp):
+    doc = gold_doc(nlp, CITY_TOTAL)
+    assert candidate_pairs(doc).pairs == []
+    pairs = candidate_pairs(gold_doc(nlp, TWO_PROJECTS)).pairs
+    assert [(m.text, p.text) for m, p in pairs] == [
+        ("1.8亿元", "明睿陶瓷二期项目"), ("1.8亿元", "振阳纺织项目"), ("20亿元", "明睿陶瓷二期项目"), ("20亿元", "振阳纺织项目"),
+    ]
+
+
+def test_decoding_keeps_one_project_per_amount_above_the_threshold(nlp):
+    candidates = candidate_pairs(gold_doc(nlp, TWO_PROJECTS))
+    # columns: no relation, INVESTMENT, OUTPUT
+    scores = numpy.asarray([[0.1, 0.2, 0.7], [0.2, 0.5, 0.3], [0.6, 0.3, 0.1], [0.1, 0.8, 0.1]])
+    relations = decode(candidates, scores, ("INVESTMENT", "OUTPUT"), threshold=0.5)
+    assert [(r.head.text, r.tail.text, r.label, r.score) for r in relations] == [
+        ("1.8亿元", "明睿陶瓷二期项目", "OUTPUT", 0.7), ("20亿元", "振阳纺织项目", "INVESTMENT", 0.8),
+    ]
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """A real relation extractor with its own small tok2vec, trained on two documents."""
+    nlp = blank_nlp("char")
+    nlp.add_pipe("zh_invest_relation_extractor", config={"model": {"tok2vec": {"encode": {"width": 32}, "embed": {"width": 32}}}})
+    examples = [Example(nlp.make_doc(d.text), d) for d in (gold_doc(nlp, TWO_PROJECTS), gold_doc(nlp, CITY_TOTAL))]
+    optimizer = nlp.initialize(lambda: examples)
+    for _ in range(60):
+        nlp.update(examples, sgd=optimizer)
+    return nlp, examples
+
+
+def test_the_extractor_learns_investment_and_output(trained):
+    nlp, examples = trained
+    doc = gold_doc(nlp, TWO_PROJECTS)
+    doc.user_data.clear()
+    doc = nlp.get_pipe("zh_invest_relation_extractor")(doc)
+    assert [(r.head.text, r.tail.text, r.label) for r in doc._.relations] == [("1.8亿元", "明睿陶瓷二期项目", "OUTPUT"), ("20亿元", "振阳纺织项目", "INVESTMENT")]
+    assert all(isinstance(r, Relation) and 0.5 <= r.score <= 1.0 for r in doc._.relations)
+
+
+def test_evaluate_reports_relation_scores_of_the_extractor(trained):
+    nlp, examples = trained
+    # The predicted docs carry the gold entities, as an entity recognizer would set them.
+    with_entities = []
+    for example in examples:
+        predicted = example.reference.copy()
+        predicted.user_data.clear()
+        with_entities.append(Example(predicted, example.reference))
+    scores = nlp.evaluate(with_entities)
+    assert (scores["rel_micro_p"], scores["rel_micro_r"], scores["rel_micro_f"]) == (1.0, 1.0, 1.0)
+
+
+def test_a_trained_extractor_round_trips_through_disk(trained, tmp_path):
+    nlp, _ = trained
+    nlp.to_disk(tmp_path / "model")
+    loaded = spacy.load(tmp_path / "model")
+    doc = gold_doc(loaded, TWO_PROJECTS)
+    doc.user_data.clear()
+    doc = loaded.get_pipe("zh_invest_relation_extractor")(doc)
+    assert [r.label for r in doc._.relations] == ["OUTPUT", "INVESTMENT"]
