@@ -4,7 +4,7 @@ An authoring file holds documents, each opened by a header line:
 
 * ``### <doc-id> [scraped]`` then text in inline markup (``zh_invest.markup``).
   A ``scraped`` document is raw web text: it is cleaned with
-  ``zh_invest.cleaner`` and its annotations move to the cleaned text; the raw
+  ``zh_invest.webtext`` and its annotations move to the cleaned text; the raw
   text is kept in ``meta.raw``.
 * ``### <source> <source-id> <first>[-<last>]`` for an excerpt (0-based lines)
   of third-party text, then one entity per line in text order:
@@ -20,7 +20,7 @@ from typing import Iterator
 import typer
 
 from zh_invest.chinese import script_of
-from zh_invest.cleaner import clean_text
+from zh_invest.webtext import clean_text
 from zh_invest.corpus import (
     SOURCES,
     Document,

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zh_invest.cleaner import clean_text
+from zh_invest.webtext import clean_text
 
 
 @pytest.mark.parametrize(

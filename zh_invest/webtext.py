@@ -1,4 +1,4 @@
-"""Clean Chinese news text as it comes from web pages, keeping an offset map.
+"""Chinese news text as it comes from web pages: cleaning with an offset map.
 
 ``clean_text(raw)`` removes inline pinyin glosses (``項(xiàng)目`` → ``項目``) and
 web boilerplate (related-link lists, site footers, source/editor lines,
