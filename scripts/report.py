@@ -3,6 +3,7 @@ experiments into a Markdown report, and write it into the README between
 the results markers. Every number in the README comes from here."""
 
 import json
+import shutil
 from pathlib import Path
 
 import typer
@@ -78,9 +79,18 @@ def benchmark_section(benchmark: dict) -> str:
     )
 
 
-def comparison_section(title: str, runs: dict) -> str:
-    rows = [[name, r["ents_f"], r["rel_micro_f"]] for name, r in runs.items()]
-    return f"### {title} (dev)\n\n" + table(["variant", "entity F", "relation F"], rows)
+def variants_section(variants: list[str]) -> str | None:
+    """Dev scores that training recorded in each variant's meta.json; variants not trained yet are left out."""
+    rows = []
+    for variant in variants:
+        name, _, path = variant.partition("=")
+        meta = load(Path(path) / "meta.json")
+        if meta is not None:
+            performance = meta["performance"]
+            rows.append([name, performance["ents_f"], performance.get("rel_micro_f", "—")])
+    if not rows:
+        return None
+    return "### Variants (dev, as recorded by training)\n\n" + table(["variant", "entity F", "relation F (end-to-end)"], rows)
 
 
 def main(
@@ -88,9 +98,10 @@ def main(
     rules: Path = typer.Option(Path("training/rules-metrics.json"), help="evaluate.py output for the rules."),
     baseline: Path = typer.Option(Path("training/baseline.json"), help="relation_baseline.py output."),
     benchmark: Path = typer.Option(Path("training/benchmark.json"), help="benchmark.py output."),
-    variants: Path = typer.Option(Path("training/variants.json"), help="Dev scores of the compared variants (vectors, segmenters)."),
+    variant: list[str] = typer.Option([], help="NAME=MODEL_DIR of a trained variant to compare on dev (repeatable)."),
     curve: Path = typer.Option(Path("training/curve"), help="learning_curve.py output folder."),
     readme: Path = typer.Option(Path("README.md"), help="README to update between the results markers."),
+    figures: Path = typer.Option(Path("docs"), help="Committed folder for the figures the README shows."),
     output: Path = typer.Option(Path("training/report.md"), help="The Markdown report."),
 ) -> None:
     model_metrics = load(metrics)
@@ -104,10 +115,13 @@ def main(
         script_section(model_metrics),
         confusion_section(model_metrics),
     ]
-    if (variant_runs := load(variants)) is not None:
-        sections.append(comparison_section("Variants", variant_runs))
+    if (variants := variants_section(variant)) is not None:
+        sections.append(variants)
     if (curve / "curve.png").exists():
-        sections.append(f"### Learning curve (dev)\n\n![learning curve]({curve / 'curve.png'})")
+        # The README is committed and training/ is not: keep a copy of the plot beside the README.
+        figures.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(curve / "curve.png", figures / "learning_curve.png")
+        sections.append(f"### Learning curve (dev)\n\n![learning curve]({figures / 'learning_curve.png'})")
     if (speed := load(benchmark)) is not None:
         sections.append(benchmark_section(speed))
     body = "\n\n".join(sections)

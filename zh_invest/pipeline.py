@@ -23,8 +23,24 @@ from spacy.tokens import Doc, Span
 from spacy.training import Example
 from spacy.util import registry
 from spacy.vocab import Vocab
-from thinc.api import Config, Model, Optimizer, Relu, Softmax, chain, set_dropout_rate
-from thinc.types import Floats2d
+from spacy.attrs import NORM, SHAPE
+from spacy.ml import StaticVectors
+from thinc.api import (
+    Config,
+    HashEmbed,
+    Maxout,
+    Model,
+    Optimizer,
+    Relu,
+    Softmax,
+    chain,
+    concatenate,
+    list2ragged,
+    ragged2list,
+    set_dropout_rate,
+    with_array,
+)
+from thinc.types import Floats2d, Ints2d
 
 RELATIONS_KEY = "zh_invest_relations"
 RELATION_TYPES = ("INVESTMENT", "OUTPUT")
@@ -159,6 +175,48 @@ def decode(candidates: Candidates, scores: numpy.ndarray, labels: Iterable[str],
         if score >= threshold and (head.start not in best or score > best[head.start].score):
             best[head.start] = Relation(head, tail, labels[label_index - 1], score)
     return sorted(best.values(), key=lambda r: r.head.start)
+
+
+# Columns of the character features: the character, the bigrams it forms
+# with its left and right neighbours (all by NORM, the simplified form), and
+# its SHAPE. Bigrams carry much of the word-level information that character
+# tokens lack; the multiplier spreads pairs of ids over the 64-bit range.
+NGRAM_COLUMNS = ("unigram", "left bigram", "right bigram", "shape")
+_PAIR_MULTIPLIER = numpy.uint64(0x9E3779B97F4A7C15)
+_EDGE = numpy.uint64(0x5BD1E995)
+
+
+def _bigram_ids(first: numpy.ndarray, second: numpy.ndarray) -> numpy.ndarray:
+    with numpy.errstate(over="ignore"):
+        return first * _PAIR_MULTIPLIER ^ second
+
+
+def _ngram_features_forward(model: Model, docs: list[Doc], is_train: bool):
+    features = []
+    for doc in docs:
+        attrs = doc.to_array([NORM, SHAPE]).astype("uint64").reshape(-1, 2)
+        norms = attrs[:, 0]
+        previous = numpy.concatenate([[_EDGE], norms[:-1]]).astype("uint64")
+        following = numpy.concatenate([norms[1:], [_EDGE]]).astype("uint64")
+        columns = [norms, _bigram_ids(previous, norms), _bigram_ids(norms, following), attrs[:, 1]]
+        features.append(model.ops.asarray(numpy.stack(columns, axis=1), dtype="uint64"))
+    return features, lambda d_features: []
+
+
+@registry.architectures("zh_invest.CharNgramEmbed.v1")
+def char_ngram_embed(width: int, rows: list[int], include_static_vectors: bool) -> Model[list[Doc], list[Floats2d]]:
+    """Like spaCy's MultiHashEmbed, for character tokens: hash embeddings of
+    each character and of its two bigrams (see NGRAM_COLUMNS), optionally with
+    static vectors, mixed by one Maxout layer. ``rows`` has one size per column."""
+    if len(rows) != len(NGRAM_COLUMNS):
+        raise ValueError(f"rows needs {len(NGRAM_COLUMNS)} sizes ({', '.join(NGRAM_COLUMNS)}), got {len(rows)}")
+    embeddings = [HashEmbed(width, size, column=i, seed=11 + i, dropout=0.0) for i, size in enumerate(rows)]
+    features: Model[list[Doc], list[Ints2d]] = Model("char_ngram_features", _ngram_features_forward)
+    embedded = chain(features, list2ragged(), with_array(concatenate(*embeddings)))
+    if include_static_vectors:
+        embedded = concatenate(embedded, StaticVectors(width, dropout=0.0))
+    concat_size = width * (len(embeddings) + include_static_vectors)
+    return chain(embedded, with_array(Maxout(width, concat_size, nP=3, dropout=0.0, normalize=True)), ragged2list())
 
 
 @registry.architectures("zh_invest.relation_model.v1")
