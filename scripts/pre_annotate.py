@@ -10,17 +10,14 @@ relations that the input carries are replaced by those of the rules.
 
 from __future__ import annotations
 
-from itertools import count
 from pathlib import Path
-from typing import Iterator
 
 import spacy
 import typer
-from spacy.tokens import Doc
 from tqdm import tqdm
 
-import zh_invest.rules  # noqa: F401  (registers the rule components)
-from zh_invest.corpus import Document, Entity, Mirror, RelationRecord, read_corpus, write_corpus
+from zh_invest.convert import predicted_documents
+from zh_invest.corpus import Document, Mirror, read_corpus, write_corpus
 
 
 def read_documents(path: Path, shared: Path | None) -> list[Document]:
@@ -33,22 +30,6 @@ def read_documents(path: Path, shared: Path | None) -> list[Document]:
     return documents
 
 
-def pre_annotated(document: Document, doc: Doc, ids: Iterator[int]) -> Document:
-    """``document`` with the entities and relations of ``doc``, its text written
-    out; ``ids`` numbers entities and relations across the whole output."""
-    entities = {(ent.start_char, ent.end_char): Entity(next(ids), ent.label_, ent.start_char, ent.end_char) for ent in doc.ents}
-    relations = [
-        RelationRecord(
-            next(ids),
-            entities[rel.head.start_char, rel.head.end_char].id,
-            entities[rel.tail.start_char, rel.tail.end_char].id,
-            rel.label,
-        )
-        for rel in doc._.relations
-    ]
-    return Document(document.id, document.text, list(entities.values()), relations, document.meta)
-
-
 def main(
     input_path: Path = typer.Argument(..., help="Corpus JSONL, or .txt with one document per line."),
     output_path: Path = typer.Argument(..., help="Pre-annotated JSONL for doccano."),
@@ -58,10 +39,8 @@ def main(
 ) -> None:
     nlp = spacy.load(pipeline)
     documents = read_documents(input_path, shared)
-    docs = nlp.pipe((document.text for document in documents), batch_size=batch_size)
-    ids = count(1)
-    progress = tqdm(zip(documents, docs), total=len(documents), desc="pre-annotating", unit="doc")
-    write_corpus(output_path, (pre_annotated(document, doc, ids) for document, doc in progress))
+    predicted = predicted_documents(nlp, documents, batch_size=batch_size)
+    write_corpus(output_path, tqdm(predicted, total=len(documents), desc="pre-annotating", unit="doc"))
     typer.echo(f"Wrote {len(documents)} documents to {output_path}")
 
 

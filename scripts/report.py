@@ -102,6 +102,7 @@ def main(
     curve: Path = typer.Option(Path("training/curve"), help="learning_curve.py output folder."),
     readme: Path = typer.Option(Path("README.md"), help="README to update between the results markers."),
     figures: Path = typer.Option(Path("docs"), help="Committed folder for the figures the README shows."),
+    doccano_benchmark: Path = typer.Option(Path("doccano/benchmark.md"), help="Table written by doccano_benchmark.py."),
     output: Path = typer.Option(Path("training/report.md"), help="The Markdown report."),
 ) -> None:
     model_metrics = load(metrics)
@@ -124,6 +125,8 @@ def main(
         sections.append(f"### Learning curve (dev)\n\n![learning curve]({figures / 'learning_curve.png'})")
     if (speed := load(benchmark)) is not None:
         sections.append(benchmark_section(speed))
+    if doccano_benchmark.exists():
+        sections.append("### doccano round trip (`spacy project run doccano-benchmark`)\n\n" + doccano_benchmark.read_text(encoding="utf-8").strip())
     body = "\n\n".join(sections)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(f"# zh-invest-ie evaluation\n\nModel: `{model_metrics['model']}`\n\n{body}\n", encoding="utf-8")

@@ -7,7 +7,6 @@ All sentences were written for these tests.
 
 from __future__ import annotations
 
-from itertools import count
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from spacy.tokens import Doc
 from spacy.training import Example
 
 from scripts.build_gazetteers import read_divisions, ruler_patterns, safe_aliases
-from scripts.pre_annotate import pre_annotated
+from zh_invest.convert import predicted_documents
 from zh_invest.corpus import Document, Mirror, parse_record
 from zh_invest.markup import parse
 from zh_invest.pipeline import Relation
@@ -247,7 +246,8 @@ def test_evaluate_reports_entity_and_relation_scores(nlp: Language) -> None:
 
 def test_pre_annotated_document_is_a_valid_corpus_record(nlp: Language, tmp_path: Path) -> None:
     text = "其中明睿陶瓷二期项目建成投产可实现年产值1.8亿元，湖南振阳纺织项目投资20亿元。"
-    record = pre_annotated(Document("doc-1", text), nlp(text), count(1)).to_record()
+    [predicted] = predicted_documents(nlp, [Document("doc-1", text)])
+    record = predicted.to_record()
     document, problems = parse_record(record, Mirror(tmp_path))
     assert problems == []
     assert [(text[e.start : e.end], e.label) for e in document.entities] == [

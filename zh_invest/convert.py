@@ -10,9 +10,9 @@ in ``doc.user_data`` so that a Doc can be turned back into the same record.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import spacy
 from spacy.language import Language
@@ -98,6 +98,14 @@ def from_doc(doc: Doc) -> Document:
         meta=record.get("meta", {}),
         standoff=StandOff(**standoff) if standoff else None,
     )
+
+
+def predicted_documents(nlp: Language, documents: Iterable[Document], batch_size: int = 64) -> Iterator[Document]:
+    """``documents`` with the entities and relations ``nlp`` predicts in place of their own."""
+    documents = list(documents)
+    for document, doc in zip(documents, nlp.pipe((d.text for d in documents), batch_size=batch_size)):
+        predicted = from_doc(doc)
+        yield replace(document, entities=predicted.entities, relations=predicted.relations)
 
 
 def to_docbin(nlp: Language, documents: Iterable[Document]) -> tuple[DocBin, Counter[str]]:

@@ -338,19 +338,23 @@ def read_corpus(paths: Iterable[Path], mirror: Mirror | None = None, strict: boo
     return documents, problems
 
 
-def write_corpus(path: Path, documents: Iterable[Document]) -> None:
-    """Write documents as JSONL, atomically: the file is either old or new, never half."""
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that the file is either old or new, never half."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            for document in documents:
-                out.write(json.dumps(document.to_record(), ensure_ascii=False) + "\n")
+            out.write(text)
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def write_corpus(path: Path, documents: Iterable[Document]) -> None:
+    """Write documents as JSONL, atomically."""
+    write_text_atomically(path, "".join(json.dumps(d.to_record(), ensure_ascii=False) + "\n" for d in documents))
 
 
 def corpus_files(folder: Path) -> list[Path]:

@@ -25,6 +25,7 @@ from spacy.util import registry
 from spacy.vocab import Vocab
 from spacy.attrs import NORM, SHAPE
 from spacy.ml import StaticVectors
+from spacy.strings import hash_string
 from thinc.api import (
     Config,
     HashEmbed,
@@ -177,18 +178,46 @@ def decode(candidates: Candidates, scores: numpy.ndarray, labels: Iterable[str],
     return sorted(best.values(), key=lambda r: r.head.start)
 
 
+RULE_SPANS_KEY = "zh_invest_rules"
+
+
+@Language.factory("zh_invest_rule_spans", assigns=["doc.spans"], requires=["doc.ents"])
+def make_rule_spans(nlp: Language, name: str) -> Callable[[Doc], Doc]:
+    """Moves the entities that the rule components before it found into
+    ``doc.spans["zh_invest_rules"]``, where the tok2vec reads them as features,
+    and leaves ``doc.ents`` empty for the entity recognizer."""
+
+    def move_to_spans(doc: Doc) -> Doc:
+        doc.spans[RULE_SPANS_KEY] = list(doc.ents)
+        doc.ents = []
+        return doc
+
+    return move_to_spans
+
+
 # Columns of the character features: the character, the bigrams it forms
-# with its left and right neighbours (all by NORM, the simplified form), and
-# its SHAPE. Bigrams carry much of the word-level information that character
-# tokens lack; the multiplier spreads pairs of ids over the 64-bit range.
-NGRAM_COLUMNS = ("unigram", "left bigram", "right bigram", "shape")
+# with its left and right neighbours (all by NORM, the simplified form), its
+# SHAPE, and its tag in the rules' spans (B-MONEY, I-MONEY, …, or O). Bigrams
+# carry much of the word-level information that character tokens lack; the
+# rule tags let the network learn where the rules can be trusted. The
+# multiplier spreads pairs of ids over the 64-bit range.
+NGRAM_COLUMNS = ("unigram", "left bigram", "right bigram", "shape", "rule tag")
 _PAIR_MULTIPLIER = numpy.uint64(0x9E3779B97F4A7C15)
 _EDGE = numpy.uint64(0x5BD1E995)
+_OUTSIDE = numpy.uint64(hash_string("O"))
 
 
 def _bigram_ids(first: numpy.ndarray, second: numpy.ndarray) -> numpy.ndarray:
     with numpy.errstate(over="ignore"):
         return first * _PAIR_MULTIPLIER ^ second
+
+
+def _rule_tags(doc: Doc) -> numpy.ndarray:
+    tags = numpy.full(len(doc), _OUTSIDE, dtype="uint64")
+    for span in doc.spans.get(RULE_SPANS_KEY, []):
+        tags[span.start] = hash_string(f"B-{span.label_}")
+        tags[span.start + 1 : span.end] = hash_string(f"I-{span.label_}")
+    return tags
 
 
 def _ngram_features_forward(model: Model, docs: list[Doc], is_train: bool):
@@ -198,7 +227,7 @@ def _ngram_features_forward(model: Model, docs: list[Doc], is_train: bool):
         norms = attrs[:, 0]
         previous = numpy.concatenate([[_EDGE], norms[:-1]]).astype("uint64")
         following = numpy.concatenate([norms[1:], [_EDGE]]).astype("uint64")
-        columns = [norms, _bigram_ids(previous, norms), _bigram_ids(norms, following), attrs[:, 1]]
+        columns = [norms, _bigram_ids(previous, norms), _bigram_ids(norms, following), attrs[:, 1], _rule_tags(doc)]
         features.append(model.ops.asarray(numpy.stack(columns, axis=1), dtype="uint64"))
     return features, lambda d_features: []
 

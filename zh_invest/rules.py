@@ -29,8 +29,12 @@ from spacy.tokens import Doc, Span
 from spacy.training import Example
 from spacy.util import filter_spans
 
-from zh_invest.chinese import to_simplified
-from zh_invest.pipeline import Relation, score_relations
+try:
+    from .chinese import to_simplified
+    from .pipeline import Relation, score_relations
+except ImportError:  # `spacy package --code` imports each shipped file on its own, outside any package
+    from zh_invest.chinese import to_simplified
+    from zh_invest.pipeline import Relation, score_relations
 
 
 def _alternation(words: Iterable[str]) -> str:
