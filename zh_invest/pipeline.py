@@ -340,6 +340,8 @@ depth = 2
 
 @Language.factory(
     "zh_invest_relation_extractor",
+    assigns=["doc._.relations"],
+    requires=["doc.ents"],
     default_config={"model": Config().from_str(DEFAULT_RELATION_MODEL)["model"], "threshold": 0.5},
     default_score_weights={"rel_micro_f": 1.0, "rel_micro_p": 0.0, "rel_micro_r": 0.0},
 )
