@@ -338,14 +338,19 @@ def read_corpus(paths: Iterable[Path], mirror: Mirror | None = None, strict: boo
     return documents, problems
 
 
-def write_text_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that the file is either old or new, never half."""
+def write_text_atomically(path: Path, chunks: Iterable[str]) -> None:
+    """Write ``chunks`` of text to ``path`` as they come, so memory stays flat,
+    into a temporary file that then replaces ``path``: the file is either old
+    or new, never half written, and keeps the permissions a new file gets."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
+            out.writelines(chunks)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
@@ -353,8 +358,8 @@ def write_text_atomically(path: Path, text: str) -> None:
 
 
 def write_corpus(path: Path, documents: Iterable[Document]) -> None:
-    """Write documents as JSONL, atomically."""
-    write_text_atomically(path, "".join(json.dumps(d.to_record(), ensure_ascii=False) + "\n" for d in documents))
+    """Write documents as JSONL, atomically and one line at a time."""
+    write_text_atomically(path, (json.dumps(d.to_record(), ensure_ascii=False) + "\n" for d in documents))
 
 
 def corpus_files(folder: Path) -> list[Path]:

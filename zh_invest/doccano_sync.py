@@ -131,7 +131,7 @@ class Manifest:
 
     def save(self, path: Path) -> None:
         documents = {key: {"file": d.file, "record": d.record} for key, d in sorted(self.documents.items())}
-        write_text_atomically(path, json.dumps({"project": self.project, "documents": documents}, ensure_ascii=False, indent=1) + "\n")
+        write_text_atomically(path, [json.dumps({"project": self.project, "documents": documents}, ensure_ascii=False, indent=1) + "\n"])
 
 
 def read_corpus_by_file(corpus: Path, mirror: Mirror) -> dict[Path, list[Document]]:

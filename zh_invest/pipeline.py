@@ -9,7 +9,6 @@ any re-segmentation; ``doc._.relations`` turns them into :class:`Relation`
 items with spans.
 """
 
-from __future__ import annotations
 
 import re
 from bisect import bisect_left

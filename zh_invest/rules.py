@@ -14,7 +14,6 @@ components work on one-character tokens (the default ``zh`` segmenter) and on
 pkuseg words alike.
 """
 
-from __future__ import annotations
 
 import bisect
 import re
@@ -441,7 +440,7 @@ class RegexEntities:
         serializers = {"org_suffixes.json": lambda p: srsly.write_json(p, self.org_suffixes)}
         util.to_disk(path, serializers, exclude)
 
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> RegexEntities:
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "RegexEntities":
         deserializers = {"org_suffixes.json": lambda p: self.set_org_suffixes(srsly.read_json(p))}
         util.from_disk(path, deserializers, exclude)
         return self

@@ -11,12 +11,16 @@ This module ships inside the packaged pipeline, so it imports nothing from the
 rest of the project.
 """
 
-from __future__ import annotations
 
 import re
 import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, TypeVar
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 TONE_MARKED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü"
@@ -100,3 +104,53 @@ def clean_text(raw: str) -> CleanText:
     last = next((k for k in range(len(kept), first, -1) if not raw[kept[k - 1]].isspace()), first)
     kept = kept[first:last]
     return CleanText(text="".join(raw[i] for i in kept), raw=raw, raw_index=tuple(kept))
+
+
+def extract(nlp: "Language", raw: str) -> dict[str, Any]:
+    """Entities and relations that the pipeline ``nlp`` finds in the raw web
+    text ``raw``, with offsets into ``raw``.
+
+    The pipeline reads the cleaned text; its spans are mapped back, so
+    ``start``/``end`` index ``raw`` while ``text`` is the entity as the pipeline
+    read it, without pinyin glosses. Returns::
+
+        {"text": raw,
+         "entities": [{"label": "MONEY", "start": 12, "end": 17, "text": "58亿元"}, …],
+         "relations": [{"head": 1, "tail": 0, "label": "INVESTMENT", "score": 0.93}, …]}
+
+    where ``head`` (the amount) and ``tail`` (the project) index ``entities``.
+    """
+    [(result, _)] = extract_stream(nlp, [(raw, None)])
+    return result
+
+
+Context = TypeVar("Context")
+
+
+def extract_stream(
+    nlp: "Language", items: Iterable[tuple[str, Context]], *, batch_size: int | None = None, n_process: int = 1
+) -> Iterator[tuple[dict[str, Any], Context]]:
+    """:func:`extract` over ``(raw, context)`` pairs, yielding ``(result,
+    context)`` in input order, with the pipeline's batching and processes."""
+    cleaned = ((clean_text(raw), context) for raw, context in items)
+    texts = ((clean.text, (clean, context)) for clean, context in cleaned)
+    for doc, (clean, context) in nlp.pipe(texts, as_tuples=True, batch_size=batch_size, n_process=n_process):
+        yield _in_raw_offsets(clean, doc), context
+
+
+def _in_raw_offsets(clean: CleanText, doc: "Doc") -> dict[str, Any]:
+    entities, index_of = [], {}
+    for span in doc.ents:
+        start, end = clean.to_raw(span.start_char, span.end_char)
+        index_of[span.start_char, span.end_char] = len(entities)
+        entities.append({"label": span.label_, "start": start, "end": end, "text": span.text})
+    # doc._.relations holds Relation items of the shipped pipeline module; only
+    # their attributes are read, so this module needs no import of it.
+    relations = doc._.relations if doc.has_extension("relations") else []
+    found = []
+    for relation in relations:
+        head = index_of.get((relation.head.start_char, relation.head.end_char))
+        tail = index_of.get((relation.tail.start_char, relation.tail.end_char))
+        if head is not None and tail is not None:
+            found.append({"head": head, "tail": tail, "label": relation.label, "score": relation.score})
+    return {"text": clean.raw, "entities": entities, "relations": found}
