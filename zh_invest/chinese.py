@@ -4,7 +4,6 @@ OpenCC converts phrases, which may change a text's length; converting one
 character at a time keeps every offset, so annotations stay valid.
 """
 
-
 from functools import lru_cache
 from typing import Callable
 

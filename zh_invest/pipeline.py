@@ -1,7 +1,8 @@
 """Everything the zh-invest-ie pipeline needs at load time.
 
-This module ships inside the packaged pipeline (``spacy package --code``), so it
-imports nothing from the rest of the project.
+This module ships inside the packaged pipeline (``spacy package --code`` copies
+it in and imports it on its own), so it imports nothing from the rest of the
+project.
 
 Relations between a MONEY span and a PROJECT span are kept in
 ``doc.user_data`` as character offsets, which survive DocBin, ``to_disk`` and
@@ -9,22 +10,21 @@ any re-segmentation; ``doc._.relations`` turns them into :class:`Relation`
 items with spans.
 """
 
-
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
 import numpy
+from spacy.attrs import NORM, SHAPE
 from spacy.language import Language
+from spacy.ml import StaticVectors
 from spacy.pipeline import TrainablePipe
+from spacy.strings import hash_string
 from spacy.tokens import Doc, Span
 from spacy.training import Example
 from spacy.util import registry
 from spacy.vocab import Vocab
-from spacy.attrs import NORM, SHAPE
-from spacy.ml import StaticVectors
-from spacy.strings import hash_string
 from thinc.api import (
     Config,
     HashEmbed,

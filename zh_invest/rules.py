@@ -14,7 +14,6 @@ components work on one-character tokens (the default ``zh`` segmenter) and on
 pkuseg words alike.
 """
 
-
 import bisect
 import re
 from pathlib import Path

@@ -11,7 +11,6 @@ This module ships inside the packaged pipeline, so it imports nothing from the
 rest of the project.
 """
 
-
 import re
 import unicodedata
 from bisect import bisect_left
