@@ -68,6 +68,18 @@ def confusion_section(metrics: dict) -> str:
     return "### Entity confusion (test; rows gold, columns predicted, exact spans)\n\n" + table(["gold \\ predicted", *confusion["labels"]], rows)
 
 
+def misalignment_section(report: dict) -> str:
+    rows = []
+    for split, counts in report.items():
+        total = sum(counts["entities"].values())
+        lost = sum(counts["misaligned"].values())
+        by_label = ", ".join(f"{label} {n}" for label, n in sorted(counts["misaligned"].items()))
+        rows.append([split, total, lost, f"{lost / max(total, 1):.1%}", by_label])
+    return "### pkuseg (CTB8) tokens vs gold entities\n\nEntities whose boundaries fall inside a pkuseg word cannot be learned or predicted by a pkuseg pipeline.\n\n" + table(
+        ["split", "entities", "misaligned", "rate", "by label"], rows
+    )
+
+
 def benchmark_section(benchmark: dict) -> str:
     rows = [
         [name, " ".join(r["pipeline"]), f"{r['chars_per_second']:,.0f}", f"{r['chars_per_second_2_processes']:,.0f}", f"{r['load_seconds']:.1f}", f"{r['size_mb']:.1f}"]
@@ -103,6 +115,7 @@ def main(
     readme: Path = typer.Option(Path("README.md"), help="README to update between the results markers."),
     figures: Path = typer.Option(Path("docs"), help="Committed folder for the figures the README shows."),
     doccano_benchmark: Path = typer.Option(Path("doccano/benchmark.md"), help="Table written by doccano_benchmark.py."),
+    misaligned: Path = typer.Option(Path("corpus/pkuseg/misaligned.json"), help="convert.py's report for the pkuseg segmenter."),
     output: Path = typer.Option(Path("training/report.md"), help="The Markdown report."),
 ) -> None:
     model_metrics = load(metrics)
@@ -118,6 +131,8 @@ def main(
     ]
     if (variants := variants_section(variant)) is not None:
         sections.append(variants)
+    if (pkuseg_report := load(misaligned)) is not None:
+        sections.append(misalignment_section(pkuseg_report))
     if (curve / "curve.png").exists():
         # The README is committed and training/ is not: keep a copy of the plot beside the README.
         figures.mkdir(parents=True, exist_ok=True)
