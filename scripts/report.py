@@ -82,7 +82,7 @@ def misalignment_section(report: dict) -> str:
 
 def benchmark_section(benchmark: dict) -> str:
     rows = [
-        [name, " ".join(r["pipeline"]), f"{r['chars_per_second']:,.0f}", f"{r['chars_per_second_2_processes']:,.0f}", f"{r['load_seconds']:.1f}", f"{r['size_mb']:.1f}"]
+        [name, " ".join(r["pipeline"]), f"{r['chars_per_second']:,.0f}", f"{r['chars_per_second_2_processes']:,.0f}", f"{r['load_seconds']:.2f}", f"{r['size_mb']:.1f}"]
         for name, r in benchmark["pipelines"].items()
     ]
     return (
