@@ -57,23 +57,33 @@ def training_data(docs: list[Doc]) -> tuple[list[dict], list[str]]:
     return features, classes
 
 
-def predict(classifier, doc: Doc) -> Doc:
+def predict(classifier, doc: Doc, threshold: float) -> Doc:
     """Set ``doc._.relations`` from the classifier's scores over ``doc.ents``."""
     candidates = candidate_pairs(doc)
     doc._.relations = []
     if candidates.pairs:
         probabilities = classifier.predict_proba(pair_features(doc, candidates))
         order = [list(classifier.classes_).index(c) for c in ("NONE", *RELATION_TYPES)]
-        doc._.relations = decode(candidates, probabilities[:, order], RELATION_TYPES, 0.5)
+        doc._.relations = decode(candidates, probabilities[:, order], RELATION_TYPES, threshold)
     return doc
 
 
-def evaluate(classifier, gold_docs: list[Doc], predicted_docs: list[Doc]) -> dict[str, object]:
-    gold_entities = [Example(predict(classifier, gold.copy()), gold) for gold in gold_docs]
-    result = {"relations_gold_entities": relation_scores(gold_entities)}
+THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+
+
+def evaluate(classifier, gold_docs: list[Doc], predicted_docs: list[Doc], threshold: float) -> dict[str, object]:
+    gold_entities = [Example(predict(classifier, gold.copy(), threshold), gold) for gold in gold_docs]
+    result = {"threshold": threshold, "relations_gold_entities": relation_scores(gold_entities)}
     if predicted_docs:
-        result["relations_end_to_end"] = relation_scores(Example(predict(classifier, p), g) for p, g in zip(predicted_docs, gold_docs))
+        end_to_end = (Example(predict(classifier, p, threshold), g) for p, g in zip(predicted_docs, gold_docs))
+        result["relations_end_to_end"] = relation_scores(end_to_end)
     return result
+
+
+def best_threshold(classifier, dev_docs: list[Doc]) -> float:
+    """The decision threshold with the best dev F (gold entities), as the
+    trained extractor's threshold is chosen on dev too."""
+    return max(THRESHOLDS, key=lambda t: evaluate(classifier, dev_docs, [], t)["relations_gold_entities"]["f"])
 
 
 def main(
@@ -91,6 +101,7 @@ def main(
     features, classes = training_data(load(train))
     classifier = make_pipeline(DictVectorizer(), LogisticRegression(max_iter=2000, class_weight="balanced"))
     classifier.fit(features, classes)
+    threshold = best_threshold(classifier, load(dev))
     scores = {}
     for name, path in (("dev", dev), ("test", test)):
         gold_docs = load(path)
@@ -98,8 +109,8 @@ def main(
         if model:
             with nlp.select_pipes(disable=[n for n in nlp.pipe_names if "relation" in n]):
                 predicted = list(nlp.pipe(doc.text for doc in gold_docs))
-        scores[name] = evaluate(classifier, gold_docs, predicted)
-        typer.echo(f"{name}: relations F {scores[name]['relations_gold_entities']['f']:.3f} with gold entities")
+        scores[name] = evaluate(classifier, gold_docs, predicted, threshold)
+        typer.echo(f"{name}: relations F {scores[name]['relations_gold_entities']['f']:.3f} with gold entities (threshold {threshold} chosen on dev)")
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(scores, indent=2) + "\n", encoding="utf-8")
 
