@@ -11,9 +11,8 @@ from pathlib import Path
 import typer
 
 from zh_invest.convert import SEGMENTERS, blank_nlp, to_docbin
-from zh_invest.corpus import Mirror, corpus_files, read_corpus
+from zh_invest.corpus import SPLITS, Mirror, corpus_files, read_corpus
 
-SPLITS = ("train", "dev", "test")
 
 
 def main(

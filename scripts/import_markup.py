@@ -20,20 +20,9 @@ from typing import Iterator
 import typer
 
 from zh_invest.chinese import script_of
+from zh_invest.corpus import SOURCES, Document, Mirror, Problem, StandOff, parse_record, sha256, write_corpus
+from zh_invest.markup import Annotated, MarkupError, parse, to_document
 from zh_invest.webtext import clean_text
-from zh_invest.corpus import (
-    SOURCES,
-    Document,
-    Entity,
-    Mirror,
-    Problem,
-    RelationRecord,
-    StandOff,
-    parse_record,
-    sha256,
-    write_corpus,
-)
-from zh_invest.markup import Annotated, MarkupError, parse
 
 SPAN_LINE = re.compile(r"(?P<label>[A-Z]+)(?:#(?P<key>\w+))?(?:>(?P<target>\w+):(?P<type>[A-Z]+))?\s+(?P<surface>\S.*?)\s*")
 
@@ -58,16 +47,14 @@ def blocks(path: Path) -> Iterator[tuple[int, list[str], list[str]]]:
         yield start, header, body
 
 
-def to_document(doc_id: str, annotated: Annotated, meta: dict, standoff: StandOff | None = None) -> Document:
-    entities = [Entity(i + 1, label, start, end) for i, (start, end, label) in enumerate(annotated.entities)]
-    relations = [RelationRecord(i + 1, head + 1, tail + 1, rel_type) for i, (head, tail, rel_type) in enumerate(annotated.relations)]
-    return Document(doc_id, annotated.text, entities, relations, {**meta, "script": script_of(annotated.text)}, standoff)
+def with_script(doc_id: str, annotated: Annotated, meta: dict, standoff: StandOff | None = None) -> Document:
+    return to_document(annotated, doc_id, {**meta, "script": script_of(annotated.text)}, standoff)
 
 
 def authored(doc_id: str, flags: list[str], body: list[str]) -> Document:
     annotated = parse("\n".join(body).strip("\n"))
     if "scraped" not in flags:
-        return to_document(doc_id, annotated, {"origin": "authored"})
+        return with_script(doc_id, annotated, {"origin": "authored"})
     cleaned = clean_text(annotated.text)
     entities = []
     for start, end, label in annotated.entities:
@@ -76,7 +63,7 @@ def authored(doc_id: str, flags: list[str], body: list[str]) -> Document:
             raise AuthoringError(f"entity {annotated.text[start:end]!r} lies in text the cleaner removes")
         entities.append((clean_start, clean_end, label))
     moved = Annotated(cleaned.text, entities, annotated.relations)
-    return to_document(doc_id, moved, {"origin": "authored", "scraped": True, "raw": annotated.text})
+    return with_script(doc_id, moved, {"origin": "authored", "scraped": True, "raw": annotated.text})
 
 
 def excerpt(header: list[str], body: list[str], first_line: int, mirror: Mirror) -> Document:
@@ -112,7 +99,7 @@ def excerpt(header: list[str], body: list[str], first_line: int, mirror: Mirror)
             raise AuthoringError(f"relation points at unknown key #{target}")
         annotated.relations.append((head, keys[target], rel_type))
     doc_id = f"{source_id}:{line_range}"
-    return to_document(doc_id, annotated, {"origin": source}, StandOff(source, source_id, sha256(text), lines))
+    return with_script(doc_id, annotated, {"origin": source}, StandOff(source, source_id, sha256(text), lines))
 
 
 def main(

@@ -33,13 +33,14 @@ from spacy.cli.package import package
 from spacy.util import get_minor_version_range, registry, split_requirement, walk_dict
 from thinc.api import Config
 
+from zh_invest.corpus import LABELS
+
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_PACKAGE = "zh_invest"
 RAW_TEXT_CALL = f"{PROJECT_PACKAGE}.webtext"
 PROJECT_DISTRIBUTIONS = set(packages_distributions().get(PROJECT_PACKAGE, []))
 # Installing spaCy brings these along.
 SPACY_DISTRIBUTIONS = {"spacy", *(Requirement(r).name for r in requires("spacy") or [] if "extra ==" not in r)}
-LABELS = ("REGION", "ORG", "MONEY", "PERCENT", "POLICY", "PROJECT")
 
 
 def scores_table(rows: list[tuple[str, dict[str, float]]]) -> str:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import typer
 
+from zh_invest.corpus import LABELS
+
 START, END = "<!-- results:start -->", "<!-- results:end -->"
-LABELS = ("REGION", "ORG", "MONEY", "PERCENT", "POLICY", "PROJECT")
 
 
 def load(path: Path | None) -> dict | None:

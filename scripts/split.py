@@ -10,9 +10,8 @@ from pathlib import Path
 import typer
 from sklearn.model_selection import GroupShuffleSplit
 
-from zh_invest.corpus import Document, Mirror, corpus_files, read_corpus
+from zh_invest.corpus import SPLITS, Document, Mirror, corpus_files, read_corpus
 
-SPLITS = ("train", "dev", "test")
 
 
 def story(document: Document) -> str:

@@ -4,7 +4,7 @@ from hypothesis import strategies as st
 
 from zh_invest.convert import blank_nlp, from_docbin, from_doc, to_doc, to_docbin
 from zh_invest.corpus import Document, Entity, RelationRecord, StandOff
-from zh_invest.markup import parse
+from zh_invest.markup import parse, to_document
 
 
 EXAMPLE = parse(
@@ -13,10 +13,8 @@ EXAMPLE = parse(
 )
 
 
-def document_of(annotated, doc_id="doc-1", **kwargs) -> Document:
-    entities = [Entity(i + 1, label, s, e) for i, (s, e, label) in enumerate(annotated.entities)]
-    relations = [RelationRecord(i + 1, h + 1, t + 1, r) for i, (h, t, r) in enumerate(annotated.relations)]
-    return Document(doc_id, annotated.text, entities, relations, {"script": "mixed"}, **kwargs)
+def document_of(annotated, doc_id="doc-1", standoff=None) -> Document:
+    return to_document(annotated, doc_id, {"script": "mixed"}, standoff)
 
 
 @pytest.fixture(scope="module")

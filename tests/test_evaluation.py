@@ -2,19 +2,15 @@ import spacy
 from spacy.training import Example
 
 from zh_invest.convert import blank_nlp, to_doc
-from zh_invest.corpus import Document, Entity, RelationRecord
 from zh_invest.evaluation import MISSING, confusion, entity_scores, relation_scores, with_gold_entities
-from zh_invest.markup import parse
+from zh_invest.markup import parse, to_document
 from zh_invest.rules import add_rules
 
 GOLD = "⟦湖南|REGION⟧⟦振阳纺织项目|PROJECT#p1⟧投资⟦20亿元|MONEY>p1:INVESTMENT⟧。"
 
 
 def gold_doc(nlp, markup: str):
-    annotated = parse(markup)
-    entities = [Entity(i + 1, label, s, e) for i, (s, e, label) in enumerate(annotated.entities)]
-    relations = [RelationRecord(i + 1, h + 1, t + 1, r) for i, (h, t, r) in enumerate(annotated.relations)]
-    return to_doc(nlp, Document("doc", annotated.text, entities, relations))[0]
+    return to_doc(nlp, to_document(parse(markup), "doc"))[0]
 
 
 def rules_without_regions():

@@ -5,8 +5,7 @@ from spacy.tokens import DocBin
 from spacy.training import Example
 
 from zh_invest.convert import blank_nlp, to_doc
-from zh_invest.corpus import Document, Entity, RelationRecord
-from zh_invest.markup import parse
+from zh_invest.markup import parse, to_document
 from zh_invest.pipeline import Relation, candidate_pairs, decode
 
 TWO_PROJECTS = (
@@ -17,11 +16,7 @@ CITY_TOTAL = "全市去年完成投资⟦3000亿元|MONEY⟧。⟦新材料产�
 
 
 def gold_doc(nlp, markup: str):
-    annotated = parse(markup)
-    entities = [Entity(i + 1, label, s, e) for i, (s, e, label) in enumerate(annotated.entities)]
-    relations = [RelationRecord(i + 1, h + 1, t + 1, r) for i, (h, t, r) in enumerate(annotated.relations)]
-    doc, _ = to_doc(nlp, Document("doc", annotated.text, entities, relations))
-    return doc
+    return to_doc(nlp, to_document(parse(markup), "doc"))[0]
 
 
 @pytest.fixture(scope="module")

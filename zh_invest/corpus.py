@@ -28,6 +28,7 @@ from typing import Any, Iterable, Iterator
 from .pipeline import RELATION_TYPES, SENTENCE_END
 
 LABELS = ("REGION", "ORG", "MONEY", "PERCENT", "POLICY", "PROJECT")
+SPLITS = ("train", "dev", "test")
 # Quote marks may open a span ("“承诺制”改革"); % closes a PERCENT.
 ALLOWED_FIRST = set("“‘「『\"")
 ALLOWED_LAST = set("%％‰")

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
+
+from .corpus import Document, Entity, RelationRecord, StandOff
 
 MARK = re.compile(
     r"⟦(?P<surface>[^⟦⟧|]+)\|(?P<label>[A-Z]+)"
@@ -89,3 +92,10 @@ def render(annotated: Annotated) -> str:
         last = end
     out.append(annotated.text[last:])
     return "".join(out)
+
+
+def to_document(annotated: Annotated, doc_id: str, meta: dict[str, Any] | None = None, standoff: StandOff | None = None) -> Document:
+    """The corpus document of ``annotated``, entities and relations numbered from 1."""
+    entities = [Entity(i + 1, label, start, end) for i, (start, end, label) in enumerate(annotated.entities)]
+    relations = [RelationRecord(i + 1, head + 1, tail + 1, rel_type) for i, (head, tail, rel_type) in enumerate(annotated.relations)]
+    return Document(doc_id, annotated.text, entities, relations, meta or {}, standoff)
