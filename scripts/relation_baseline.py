@@ -19,26 +19,29 @@ from spacy.training import Example
 
 from zh_invest.chinese import to_simplified
 from zh_invest.evaluation import relation_scores
-from zh_invest.pipeline import RELATION_TYPES, RELATIONS_KEY, Candidates, candidate_pairs, decode
-
-TRIGGERS = {
-    "INVESTMENT": ("总投资", "计划投资", "完成投资", "投资", "融资", "签约", "贷款", "资金"),
-    "OUTPUT": ("产值", "营收", "营业收入", "销售收入", "销售额", "税金", "利税", "税收", "利润", "收入"),
-}
-BEFORE_WINDOW = 8
+from zh_invest.pipeline import (
+    PAIR_FEATURES,
+    RELATION_TYPES,
+    RELATIONS_KEY,
+    TRIGGER_WINDOW,
+    TRIGGER_WORDS,
+    Candidates,
+    candidate_pairs,
+    decode,
+)
 
 
 def pair_features(doc: Doc, candidates: Candidates) -> list[dict[str, float]]:
+    """The extractor's pair features plus one indicator per trigger word."""
     rows = []
-    for (head, tail), (order, distance, money_between, projects_between) in zip(candidates.pairs, candidates.features):
+    for (head, tail), features in zip(candidates.pairs, candidates.features):
         left, right = (head, tail) if head.start < tail.start else (tail, head)
         between = to_simplified(doc.text[left.end_char : right.start_char])
-        before = to_simplified(doc.text[max(head.start_char - BEFORE_WINDOW, 0) : head.start_char])
-        row = {"order": order, "distance": distance, "money_between": money_between, "projects_between": projects_between}
-        for relation_type, words in TRIGGERS.items():
-            for word in words:
-                row[f"between:{word}"] = float(word in between)
-                row[f"before:{word}"] = float(word in before)
+        before = to_simplified(doc.text[max(head.start_char - TRIGGER_WINDOW, 0) : head.start_char])
+        row = dict(zip(PAIR_FEATURES, features))
+        for word in (word for words in TRIGGER_WORDS.values() for word in words):
+            row[f"between:{word}"] = float(word in between)
+            row[f"before:{word}"] = float(word in before)
         rows.append(row)
     return rows
 

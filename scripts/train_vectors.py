@@ -36,7 +36,7 @@ def main(
     dim: int = typer.Option(64, help="Vector width."),
     epochs: int = typer.Option(5, help="Training epochs over the raw text."),
     bucket: int = typer.Option(20000, help="Rows of the floret hash table."),
-    threads: int = typer.Option(2, help="Training threads."),
+    threads: int = typer.Option(1, help="Training threads; more than one is faster but not reproducible."),
     shared: Path = typer.Option(None, help="The shared folder (default: $ZH_INVEST_SHARED or ../shared)."),
 ) -> None:
     mirror = Mirror(shared)

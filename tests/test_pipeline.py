@@ -6,7 +6,7 @@ from spacy.training import Example
 
 from zh_invest.convert import blank_nlp, to_doc
 from zh_invest.markup import parse, to_document
-from zh_invest.pipeline import Relation, candidate_pairs, decode
+from zh_invest.pipeline import PAIR_FEATURES, Relation, candidate_pairs, decode
 
 TWO_PROJECTS = (
     "⟦明睿陶瓷二期项目|PROJECT#p1⟧建成投产可实现年产值⟦1.8亿元|MONEY>p1:OUTPUT⟧，"
@@ -37,6 +37,23 @@ def test_candidates_pair_amounts_and_projects_of_one_sentence_only(nlp):
     assert [(m.text, p.text) for m, p in pairs] == [
         ("1.8亿元", "明睿陶瓷二期项目"), ("1.8亿元", "振阳纺织项目"), ("20亿元", "明睿陶瓷二期项目"), ("20亿元", "振阳纺织项目"),
     ]
+
+
+@pytest.mark.parametrize(
+    "markup, flags",
+    [
+        # Traditional 總投資 counts as 总投资: its trigger stands before the amount.
+        ("⟦振陽紡織項目|PROJECT⟧總投資⟦20億元|MONEY⟧。", {"INVESTMENT trigger before": 1.0, "INVESTMENT trigger between": 1.0}),
+        ("⟦振阳纺织项目|PROJECT⟧达产后年产值⟦20亿元|MONEY⟧。", {"OUTPUT trigger before": 1.0, "OUTPUT trigger between": 1.0}),
+        ("⟦20亿元|MONEY⟧用于⟦振阳纺织项目|PROJECT⟧。", {}),
+        # A trigger in the previous sentence is not "before" the amount.
+        ("年产值。⟦20亿元|MONEY⟧用于⟦振阳纺织项目|PROJECT⟧。", {}),
+    ],
+)
+def test_pair_features_flag_trigger_words_by_relation_type(nlp, markup, flags):
+    [features] = candidate_pairs(gold_doc(nlp, markup)).features
+    named = dict(zip(PAIR_FEATURES, features))
+    assert {name: value for name, value in named.items() if "trigger" in name and value} == flags
 
 
 def test_decoding_keeps_one_project_per_amount_above_the_threshold(nlp):

@@ -124,6 +124,11 @@ def test_region(nlp: Language, markup: str) -> None:
         "其中⟦湖南金华纺织科技有限公司|ORG⟧年产5万吨高端纱线项目开工。",
         "《⟦河北日报|ORG⟧》报道。",
         "各商业银行和金融机构加大支持。",
+        # A place after a word for companies starts the company's name.
+        "由本土企业⟦邯郸中州车业有限公司|ORG⟧投资建设。",
+        # Places written one after another before a class of banks make a name.
+        "⟦河北邯郸农村商业银行|ORG⟧放贷。",
+        "企业向农村商业银行贷款。",
     ],
 )
 def test_org(nlp: Language, markup: str) -> None:

@@ -2,7 +2,7 @@
 
 This module ships inside the packaged pipeline (``spacy package --code`` copies
 it in and imports it on its own), so it imports nothing from the rest of the
-project.
+project but its sibling ``chinese``, which ships with it.
 
 Relations between a MONEY span and a PROJECT span are kept in
 ``doc.user_data`` as character offsets, which survive DocBin, ``to_disk`` and
@@ -42,12 +42,32 @@ from thinc.api import (
 )
 from thinc.types import Floats2d, Ints2d
 
+try:
+    from .chinese import to_simplified
+except ImportError:  # `spacy package --code` imports each shipped file on its own, outside any package
+    from zh_invest.chinese import to_simplified
+
 RELATIONS_KEY = "zh_invest_relations"
 RELATION_TYPES = ("INVESTMENT", "OUTPUT")
 HEAD_LABEL = "MONEY"
 TAIL_LABEL = "PROJECT"
 # The guidelines' sentence boundary: relations never cross one.
 SENTENCE_END = re.compile(r"[。！？!?\n]")
+# Words that say what an amount is (总投资 …, 年产值 …), in simplified script.
+# The rule linker decides by them; the relation extractor and the scikit-learn
+# baseline read them as pair features.
+TRIGGER_WORDS = {
+    "INVESTMENT": (
+        "总投资", "计划投资", "计划总投资", "完成投资", "累计投资", "协议投资", "估算投资",
+        "年度投资", "年计划投资", "投资额", "投资", "引资", "融资", "贷款", "授信", "募资", "签约",
+    ),
+    "OUTPUT": (
+        "产值", "年产值", "营收", "营业收入", "销售收入", "销售额", "收入", "税金", "税收",
+        "利税", "纳税", "利润",
+    ),
+}
+# How far before an amount a trigger word is looked for, in characters.
+TRIGGER_WINDOW = 8
 
 
 @dataclass(frozen=True)
@@ -135,20 +155,37 @@ def sentence_numbers(text: str, spans: Iterable[Span]) -> list[int]:
 @dataclass
 class Candidates:
     """The (MONEY, PROJECT) pairs of one document that share a sentence, with
-    what the network cannot see in pooled vectors: the order of the two spans,
-    their distance and how many other amounts and projects stand between them."""
+    what the network cannot see in pooled vectors (``PAIR_FEATURES``): the order
+    of the two spans, their distance, how many other amounts and projects stand
+    between them, and which kind of trigger word stands just before the amount
+    or between the spans."""
 
     pairs: list[tuple[Span, Span]]
-    features: list[tuple[float, float, float, float]]
+    features: list[tuple[float, ...]]
 
 
-N_PAIR_FEATURES = 4
+PAIR_FEATURES = (
+    "order", "distance", "amounts between", "projects between",
+    *(f"{label} trigger {place}" for label in RELATION_TYPES for place in ("before", "between")),
+)
+_TRIGGERS = {
+    label: re.compile("|".join(sorted(words, key=len, reverse=True))) for label, words in TRIGGER_WORDS.items()
+}
+
+
+def _trigger_flags(text: str, head: Span, left: Span, right: Span) -> list[float]:
+    """For each relation type: a trigger in the same sentence within
+    TRIGGER_WINDOW characters before the amount; a trigger between the spans."""
+    before = SENTENCE_END.split(text[max(head.start_char - TRIGGER_WINDOW, 0) : head.start_char])[-1]
+    between = text[left.end_char : right.start_char]
+    return [float(bool(_TRIGGERS[label].search(part))) for label in RELATION_TYPES for part in (before, between)]
 
 
 def candidate_pairs(doc: Doc, entities: Iterable[Span] | None = None) -> Candidates:
     entities = sorted(doc.ents if entities is None else entities, key=lambda e: e.start)
     sentence_of = dict(zip((e.start for e in entities), sentence_numbers(doc.text, entities)))
     starts = {label: [e.start for e in entities if e.label_ == label] for label in (HEAD_LABEL, TAIL_LABEL)}
+    simplified = to_simplified(doc.text)
     candidates = Candidates([], [])
     for head in (e for e in entities if e.label_ == HEAD_LABEL):
         for tail in (e for e in entities if e.label_ == TAIL_LABEL):
@@ -158,7 +195,13 @@ def candidate_pairs(doc: Doc, entities: Iterable[Span] | None = None) -> Candida
             between = {label: bisect_left(s, right.start) - bisect_left(s, left.end) for label, s in starts.items()}
             candidates.pairs.append((head, tail))
             candidates.features.append(
-                (1.0 if head is left else -1.0, float(numpy.log1p(right.start - left.end)) / 5, float(between[HEAD_LABEL]), float(between[TAIL_LABEL]))
+                (
+                    1.0 if head is left else -1.0,
+                    float(numpy.log1p(right.start - left.end)) / 5,
+                    float(between[HEAD_LABEL]),
+                    float(between[TAIL_LABEL]),
+                    *_trigger_flags(simplified, head, left, right),
+                )
             )
     return candidates
 
@@ -247,7 +290,7 @@ def char_ngram_embed(width: int, rows: list[int], include_static_vectors: bool) 
     return chain(embedded, with_array(Maxout(width, concat_size, nP=3, dropout=0.0, normalize=True)), ragged2list())
 
 
-@registry.architectures("zh_invest.relation_model.v1")
+@registry.architectures("zh_invest.relation_model.v2")
 def relation_model(tok2vec: Model[list[Doc], list[Floats2d]], hidden_width: int = 64, context_window: int = 4) -> Model[tuple[list[Doc], list[Candidates]], Floats2d]:
     """Scores each candidate pair over (no relation, *RELATION_TYPES) from mean-pooled
     token vectors of the amount, the project, the tokens between them and the
@@ -267,7 +310,7 @@ def _pooling_init(model: Model, X=None, Y=None) -> None:
     tok2vec = model.layers[0]
     if X is not None:
         tok2vec.initialize(X=X[0])
-    model.set_dim("nO", 4 * tok2vec.get_dim("nO") + N_PAIR_FEATURES)
+    model.set_dim("nO", 4 * tok2vec.get_dim("nO") + len(PAIR_FEATURES))
 
 
 def _segments(docs_offsets: list[int], candidates: list[Candidates], window: int) -> numpy.ndarray:
@@ -296,7 +339,7 @@ def _pooling_forward(model: Model, inputs: tuple[list[Doc], list[Candidates]], i
     stacked = ops.xp.vstack(tokvecs) if tokvecs else ops.alloc2f(0, width)
     prefix = ops.xp.vstack([ops.alloc2f(1, width), ops.xp.cumsum(stacked, axis=0)])
     means = (prefix[ends] - prefix[starts]) / sizes
-    features = ops.asarray2f([f for c in candidates for f in c.features]).reshape(-1, N_PAIR_FEATURES)
+    features = ops.asarray2f([f for c in candidates for f in c.features]).reshape(-1, len(PAIR_FEATURES))
     output = ops.xp.hstack([means.reshape(len(segments), 4 * width), features])
 
     def backprop(d_output: Floats2d) -> list:
@@ -314,7 +357,7 @@ def _pooling_forward(model: Model, inputs: tuple[list[Doc], list[Candidates]], i
 
 DEFAULT_RELATION_MODEL = """
 [model]
-@architectures = "zh_invest.relation_model.v1"
+@architectures = "zh_invest.relation_model.v2"
 hidden_width = 64
 context_window = 4
 

@@ -29,10 +29,10 @@ from spacy.util import filter_spans
 
 try:
     from .chinese import to_simplified
-    from .pipeline import Relation, score_relations
+    from .pipeline import TRIGGER_WORDS, Relation, score_relations
 except ImportError:  # `spacy package --code` imports each shipped file on its own, outside any package
     from zh_invest.chinese import to_simplified
-    from zh_invest.pipeline import Relation, score_relations
+    from zh_invest.pipeline import TRIGGER_WORDS, Relation, score_relations
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -260,6 +260,8 @@ _ORG_CLASS_WORDS = re.compile(
     "金融|本地|当地|省内|市内|国内|外地|头部|龙头|上市|科技型|骨干|链主|重点|优质|知名|"
     "世界|500强|跨国|实体|家装|装修|定点|行业|全国|我国|本土|理工类|国内外|内地)+$"
 )
+# Words for companies in general, written before a company's own name.
+_COMPANY_WORD = re.compile("(?:企业|公司|集团|厂商|龙头|单位)$")
 # Nor is a name made only of the words companies add to their names.
 _ORG_NAME_PARTS = re.compile("(?:投资|控股|有限|责任|股份|建设|工程|科技|发展|管理|实业|集团)+")
 
@@ -353,6 +355,15 @@ def find_zones(view: _TextView, regions: Sequence[Candidate]) -> list[Candidate]
     return found
 
 
+def _covered_by(regions: Sequence[Candidate], start: int, end: int) -> bool:
+    """Whether places written one after another fill ``start:end`` (浙江丽水)."""
+    ends_at = {r.start: r.end for r in regions}
+    position = start
+    while position < end and position in ends_at:
+        position = ends_at[position]
+    return start < position == end
+
+
 def find_organisations(
     view: _TextView, suffixes: re.Pattern[str] | None, bounds: Sequence[Candidate], regions: Sequence[Candidate]
 ) -> list[Candidate]:
@@ -374,9 +385,14 @@ def find_organisations(
             start = view.name_start(match.start(), min_len=2, max_len=20, stops=stops)
             if start is None:
                 continue
+            # 本土企业洛阳中州时代车业有限公司: after a word for companies, a place starts the name.
+            start = next(
+                (r.start for r in regions if start < r.start < match.start() and _COMPANY_WORD.search(view.text, start, r.start)),
+                start,
+            )
             name = view.text[start : match.start()]
             class_words = _ORG_CLASS_WORDS.search(name)
-            if class_words and not any(r.start == start and r.end == start + class_words.start() for r in regions):
+            if class_words and not _covered_by(regions, start, start + class_words.start()):
                 continue
             if not _DETERMINER.match(name) and not _ORG_NAME_PARTS.fullmatch(name):
                 found.append(Candidate(start, match.end(), "ORG"))
@@ -461,14 +477,6 @@ def make_regex_entities(nlp: Language, name: str) -> RegexEntities:
 
 # --- Relations ------------------------------------------------------------------
 
-DEFAULT_INVESTMENT_TRIGGERS = [
-    "总投资", "计划投资", "计划总投资", "完成投资", "累计投资", "协议投资", "估算投资",
-    "年度投资", "年计划投资", "投资额", "投资", "引资", "融资", "贷款", "授信", "募资",
-]
-DEFAULT_OUTPUT_TRIGGERS = [
-    "产值", "年产值", "营收", "营业收入", "销售收入", "销售额", "收入", "税金", "税收",
-    "利税", "纳税", "利润",
-]
 # Words that make the rest of a clause about a whole area (全市完成投资…).
 _AREA_WIDE = re.compile("全市|全县|全区|全省|全州|全镇|全乡|全国|我市|我县|我区|我省|该市|该县")
 # What may stand between an amount and the project it qualifies (5000万元以上的…项目).
@@ -555,8 +563,8 @@ class RelationLinker:
 @Language.factory(
     "zh_invest_relation_linker",
     default_config={
-        "investment_triggers": DEFAULT_INVESTMENT_TRIGGERS,
-        "output_triggers": DEFAULT_OUTPUT_TRIGGERS,
+        "investment_triggers": list(TRIGGER_WORDS["INVESTMENT"]),
+        "output_triggers": list(TRIGGER_WORDS["OUTPUT"]),
         "max_trigger_gap": 4,
         "max_project_gap": 6,
     },
