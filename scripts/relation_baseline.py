@@ -18,7 +18,7 @@ from spacy.tokens import Doc, DocBin
 from spacy.training import Example
 
 from zh_invest.chinese import to_simplified
-from zh_invest.evaluation import relation_scores
+from zh_invest.evaluation import THRESHOLDS, relation_scores
 from zh_invest.pipeline import (
     PAIR_FEATURES,
     RELATION_TYPES,
@@ -71,9 +71,6 @@ def predict(classifier, doc: Doc, threshold: float) -> Doc:
     return doc
 
 
-THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
-
-
 def evaluate(classifier, gold_docs: list[Doc], predicted_docs: list[Doc], threshold: float) -> dict[str, object]:
     gold_entities = [Example(predict(classifier, gold.copy(), threshold), gold) for gold in gold_docs]
     result = {"threshold": threshold, "relations_gold_entities": relation_scores(gold_entities)}
@@ -84,8 +81,8 @@ def evaluate(classifier, gold_docs: list[Doc], predicted_docs: list[Doc], thresh
 
 
 def best_threshold(classifier, dev_docs: list[Doc]) -> float:
-    """The decision threshold with the best dev F (gold entities), as the
-    trained extractor's threshold is chosen on dev too."""
+    """The decision threshold with the best dev F (gold entities), as
+    tune_threshold.py chooses the trained extractor's."""
     return max(THRESHOLDS, key=lambda t: evaluate(classifier, dev_docs, [], t)["relations_gold_entities"]["f"])
 
 

@@ -15,6 +15,9 @@ from .corpus import LABELS
 from .pipeline import RELATIONS_KEY, score_relations
 
 MISSING = "(none)"
+# Relation decision thresholds tried on dev, for the trained extractor and the
+# scikit-learn baseline alike.
+THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 
 
 def with_gold_entities(nlp: Language, gold_docs: Iterable[Doc]) -> list[Doc]:
