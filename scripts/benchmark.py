@@ -1,6 +1,6 @@
 """Measure pipelines on the same texts: load time, characters per second with
-one and two processes (best of several interleaved rounds), and size on disk.
-Writes a JSON file for report.py."""
+one and two processes (best of several interleaved rounds), the time spent in
+each component, and size on disk. Writes a JSON file for report.py."""
 
 import json
 import time
@@ -39,6 +39,22 @@ def seconds(nlp: Language, texts: list[str], n_process: int, batch_size: int) ->
     return time.perf_counter() - start
 
 
+def component_seconds(nlp: Language, texts: list[str], batch_size: int) -> dict[str, float]:
+    """Seconds spent in the tokenizer and in each component, passing the
+    whole sample through one step at a time."""
+    start = time.perf_counter()
+    docs = [nlp.make_doc(text) for text in texts]
+    spent = {"tokenizer": time.perf_counter() - start}
+    for name, component in nlp.pipeline:
+        start = time.perf_counter()
+        if hasattr(component, "pipe"):
+            docs = list(component.pipe(docs, batch_size=batch_size))
+        else:
+            docs = [component(doc) for doc in docs]
+        spent[name] = time.perf_counter() - start
+    return spent
+
+
 def main(
     pipelines: list[str] = typer.Argument(..., help="NAME=PATH pairs of pipelines to measure."),
     texts: list[Path] = typer.Option(..., "--texts", help="DocBins whose texts are used."),
@@ -55,10 +71,13 @@ def main(
         loaded[name] = nlp, path, time.perf_counter() - start
         list(nlp.pipe(sample[:20]))  # warm up caches outside the timing
     best = {(name, n): float("inf") for name in loaded for n in (1, 2)}
+    steps: dict[str, dict[str, float]] = {name: {} for name in loaded}
     for round_number in range(1, ROUNDS + 1):
         for name, (nlp, _, _) in loaded.items():
             for n_process in (1, 2):
                 best[name, n_process] = min(best[name, n_process], seconds(nlp, sample, n_process, batch_size))
+            for step, spent in component_seconds(nlp, sample, batch_size).items():
+                steps[name][step] = min(steps[name].get(step, float("inf")), spent)
         typer.echo(f"round {round_number}/{ROUNDS} done")
     characters = sum(map(len, sample))
     results = {}
@@ -71,6 +90,7 @@ def main(
             "chars_per_second": speeds[1],
             "chars_per_second_2_processes": speeds[2],
             "size_mb": folder_size(Path(path)) / 1e6,
+            "seconds_per_step": steps[name],
         }
         typer.echo(f"{name}: {speeds[1]:,.0f} chars/s (1 process), {speeds[2]:,.0f} (2 processes), loads in {load_seconds:.1f} s")
     output.parent.mkdir(parents=True, exist_ok=True)
