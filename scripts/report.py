@@ -86,16 +86,18 @@ def benchmark_section(benchmark: dict) -> str:
         [name, " ".join(r["pipeline"]), f"{r['chars_per_second']:,.0f}", f"{r['chars_per_second_2_processes']:,.0f}", f"{r['load_seconds']:.2f}", f"{r['size_mb']:.1f}"]
         for name, r in benchmark["pipelines"].items()
     ]
+    section = f"### Speed (CPU, {benchmark['characters']:,} characters of held-out text)\n\n" + table(
+        ["pipeline", "components", "chars/s (1 process)", "chars/s (2 processes)", "load s", "size MB"], rows
+    )
+    # Results of benchmark.py before it timed each step have no such table.
     steps = [
         [name, " · ".join(f"{step} {seconds:.2f}" for step, seconds in r["seconds_per_step"].items())]
         for name, r in benchmark["pipelines"].items()
+        if "seconds_per_step" in r
     ]
-    return (
-        f"### Speed (CPU, {benchmark['characters']:,} characters of held-out text)\n\n"
-        + table(["pipeline", "components", "chars/s (1 process)", "chars/s (2 processes)", "load s", "size MB"], rows)
-        + "\n\nSeconds spent in each step on the same text (one process):\n\n"
-        + table(["pipeline", "seconds per step"], steps)
-    )
+    if steps:
+        section += "\n\nSeconds spent in each step on the same text (one process):\n\n" + table(["pipeline", "seconds per step"], steps)
+    return section
 
 
 def variants_section(variants: list[str]) -> str | None:
