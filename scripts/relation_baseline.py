@@ -23,21 +23,20 @@ from zh_invest.pipeline import (
     PAIR_FEATURES,
     RELATION_TYPES,
     RELATIONS_KEY,
-    TRIGGER_WINDOW,
     TRIGGER_WORDS,
     Candidates,
     candidate_pairs,
     decode,
+    trigger_contexts,
 )
 
 
 def pair_features(doc: Doc, candidates: Candidates) -> list[dict[str, float]]:
     """The extractor's pair features plus one indicator per trigger word."""
     rows = []
+    simplified = to_simplified(doc.text)
     for (head, tail), features in zip(candidates.pairs, candidates.features):
-        left, right = (head, tail) if head.start < tail.start else (tail, head)
-        between = to_simplified(doc.text[left.end_char : right.start_char])
-        before = to_simplified(doc.text[max(head.start_char - TRIGGER_WINDOW, 0) : head.start_char])
+        before, between = trigger_contexts(simplified, head, tail)
         row = dict(zip(PAIR_FEATURES, features))
         for word in (word for words in TRIGGER_WORDS.values() for word in words):
             row[f"between:{word}"] = float(word in between)

@@ -173,12 +173,19 @@ _TRIGGERS = {
 }
 
 
-def _trigger_flags(text: str, head: Span, left: Span, right: Span) -> list[float]:
-    """For each relation type: a trigger in the same sentence within
-    TRIGGER_WINDOW characters before the amount; a trigger between the spans."""
+def trigger_contexts(text: str, head: Span, tail: Span) -> tuple[str, str]:
+    """Where trigger words of a pair are looked for: the text of the amount's
+    sentence up to TRIGGER_WINDOW characters before it, and the text between
+    the two spans."""
+    left, right = (head, tail) if head.start < tail.start else (tail, head)
     before = SENTENCE_END.split(text[max(head.start_char - TRIGGER_WINDOW, 0) : head.start_char])[-1]
-    between = text[left.end_char : right.start_char]
-    return [float(bool(_TRIGGERS[label].search(part))) for label in RELATION_TYPES for part in (before, between)]
+    return before, text[left.end_char : right.start_char]
+
+
+def _trigger_flags(text: str, head: Span, tail: Span) -> list[float]:
+    """For each relation type: a trigger before the amount; a trigger between the spans."""
+    contexts = trigger_contexts(text, head, tail)
+    return [float(bool(_TRIGGERS[label].search(part))) for label in RELATION_TYPES for part in contexts]
 
 
 def candidate_pairs(doc: Doc, entities: Iterable[Span] | None = None) -> Candidates:
@@ -200,7 +207,7 @@ def candidate_pairs(doc: Doc, entities: Iterable[Span] | None = None) -> Candida
                     float(numpy.log1p(right.start - left.end)) / 5,
                     float(between[HEAD_LABEL]),
                     float(between[TAIL_LABEL]),
-                    *_trigger_flags(simplified, head, left, right),
+                    *_trigger_flags(simplified, head, tail),
                 )
             )
     return candidates
