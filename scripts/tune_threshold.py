@@ -7,10 +7,9 @@ from pathlib import Path
 import spacy
 import typer
 from spacy.tokens import DocBin
-from spacy.training import Example
 from thinc.api import Config
 
-from zh_invest.evaluation import THRESHOLDS, relation_scores, with_gold_entities
+from zh_invest.evaluation import THRESHOLDS, relation_f_by_threshold, with_gold_entities
 
 
 def main(
@@ -22,11 +21,9 @@ def main(
     gold = list(DocBin().from_disk(dev).get_docs(nlp.vocab))
     docs = with_gold_entities(nlp, gold)
     extractor = nlp.get_pipe(component)
-    f_at = {}
-    for threshold in THRESHOLDS:
-        extractor.cfg["threshold"] = threshold
-        f_at[threshold] = relation_scores(Example(extractor(doc), reference) for doc, reference in zip(docs, gold))["f"]
-        typer.echo(f"threshold {threshold}: dev relation F {f_at[threshold]:.4f} (gold entities)")
+    f_at = relation_f_by_threshold(extractor, docs, gold)
+    for threshold, f in f_at.items():
+        typer.echo(f"threshold {threshold}: dev relation F {f:.4f} (gold entities)")
     best = max(THRESHOLDS, key=f_at.get)
     extractor.cfg["threshold"] = best
     extractor.to_disk(model / component, exclude=["vocab"])

@@ -7,6 +7,7 @@ from typing import Iterable
 
 from sklearn.metrics import confusion_matrix
 from spacy.language import Language
+from spacy.pipeline import TrainablePipe
 from spacy.scorer import Scorer
 from spacy.tokens import Doc
 from spacy.training import Example
@@ -72,6 +73,17 @@ def confusion(examples: Iterable[Example]) -> dict[str, object]:
 def relation_scores(examples: Iterable[Example]) -> dict[str, object]:
     scores = score_relations(examples)
     return {"p": scores["rel_micro_p"], "r": scores["rel_micro_r"], "f": scores["rel_micro_f"], "per_type": scores["rel_per_type"]}
+
+
+def relation_f_by_threshold(extractor: TrainablePipe, docs: list[Doc], gold: list[Doc]) -> dict[float, float]:
+    """Relation F of ``extractor`` (which reads its ``cfg["threshold"]``) on
+    ``docs`` against ``gold`` at each of THRESHOLDS; the threshold is left at
+    the last one tried."""
+    scores = {}
+    for threshold in THRESHOLDS:
+        extractor.cfg["threshold"] = threshold
+        scores[threshold] = relation_scores(Example(extractor(doc), reference) for doc, reference in zip(docs, gold))["f"]
+    return scores
 
 
 def gold_relation_count(docs: Iterable[Doc]) -> int:

@@ -192,8 +192,10 @@ def candidate_pairs(doc: Doc, entities: Iterable[Span] | None = None) -> Candida
     entities = sorted(doc.ents if entities is None else entities, key=lambda e: e.start)
     sentence_of = dict(zip((e.start for e in entities), sentence_numbers(doc.text, entities)))
     starts = {label: [e.start for e in entities if e.label_ == label] for label in (HEAD_LABEL, TAIL_LABEL)}
-    simplified = to_simplified(doc.text)
     candidates = Candidates([], [])
+    if not (starts[HEAD_LABEL] and starts[TAIL_LABEL]):
+        return candidates
+    simplified = to_simplified(doc.text)
     for head in (e for e in entities if e.label_ == HEAD_LABEL):
         for tail in (e for e in entities if e.label_ == TAIL_LABEL):
             if sentence_of[head.start] != sentence_of[tail.start]:
