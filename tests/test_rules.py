@@ -119,6 +119,17 @@ def test_region(nlp: Language, markup: str) -> None:
         "⟦吕梁市委|ORG⟧、⟦市政府|ORG⟧召开会议。",
         "⟦市发改委|ORG⟧、⟦市行政审批局|ORG⟧和⟦开发区管委会|ORG⟧参加。",
         "⟦区委办|ORG⟧印发通知。",
+        # A department named for two fields is a body, whatever the fields.
+        "⟦吕梁市工业和能源局|ORG⟧负责人介绍。",
+        "由⟦区自然资源和规划分局|ORG⟧提前完成评估，⟦县发展和改革局|ORG⟧局长出席。",
+        "在⟦祁阳市政务服务中心|ORG⟧办理。",
+        # 城市 is no level, but a known city's 市 is.
+        "⟦邯郸市委|ORG⟧、⟦邯郸市政府|ORG⟧印发方案。",
+        "⟦河北省商务厅|ORG⟧和⟦吕梁市科技创新局|ORG⟧负责人出席，当前格局向好。",
+        # A zone's name need not be a known place before its 管委会.
+        "⟦湄洲湾北岸经济开发区管委会|ORG⟧介绍。",
+        "⟦国务院|ORG⟧发文，⟦河北银行邯郸分行|ORG⟧和⟦河北银行祁阳市支行|ORG⟧放贷。",
+        "据⟦邯郸日报|ORG⟧报道。",
         "与⟦海泰新能朔州有限公司|ORG⟧签约。",
         "⟦吉利控股集团|ORG⟧投资建设。",
         "其中⟦湖南金华纺织科技有限公司|ORG⟧年产5万吨高端纱线项目开工。",

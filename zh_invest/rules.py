@@ -243,11 +243,23 @@ _GOVERNMENT_BODIES = (
     "市场监管局", "行政审批服务局", "行政审批局", "招商局", "投资促进局", "投促局", "统计局",
     "审计局", "金融办", "国资委", "管委会", "文化和旅游局", "文旅局", "卫生健康委", "卫健委",
     "公安局", "城市管理局", "城管局", "林业局", "能源局", "医保局", "乡村振兴局", "数据局",
+    "政务服务中心", "政务服务管理局", "公共资源交易中心", "党工委", "府",
 )
 _PARTY_BODY = "委(?:办公室|办|组织部|宣传部|统战部|政法委|常委会)?"
 # 区 of 社区/园区/景区 and 市 of 城市/超市 are not levels.
 _LEVEL = "(?:(?<![社园城景小片地辖矿营街校厂])区|(?<![城都超股门夜上集])市|省|县|州|镇|乡|开发区|高新区|经开区|园区|新区)"
-_GOVERNMENT = re.compile(rf"(?:中共)?{_LEVEL}(?:{_alternation(_GOVERNMENT_BODIES)}|{_PARTY_BODY})")
+# Departments named for two fields (工业和能源局, 自然资源和规划分局) are bodies
+# however their fields are worded.
+_DEPARTMENT = "[\u4e00-\u9fff]{2,6}和[\u4e00-\u9fff]{2,6}?(?:分局|局|委员会)(?![面势])"
+_BODY = rf"(?:{_alternation(_GOVERNMENT_BODIES)}|{_PARTY_BODY}|{_DEPARTMENT})"
+_GOVERNMENT = re.compile(rf"(?:中共)?{_LEVEL}{_BODY}")
+# After a written place any name ending in a word for a department is a body
+# (深圳市科技创新局, 海南省商务厅, 浙江省援疆指挥部); 格局, 布局 are no bodies.
+_BODY_AFTER_PLACE = re.compile(
+    rf"{_BODY}|[\u4e00-\u9fff]{{1,6}}?(?<![格布大结开全变])(?:局|厅|委员会|指挥部)(?![面势])"
+)
+_ZONE_LEVEL = re.compile("开发区|高新区|经开区|园区|新区")
+_BRANCH = re.compile("[省市]?(?:分行|支行|分公司)")
 _ZONE_SUFFIX = re.compile(
     "(?:国家级)?(?:经济技术开发区|经济开发区|高新技术产业开发区|高新技术开发区|高新区|经开区|"
     "开发区|工业园区|产业园区|产业集聚区|新区|综合保税区|保税区|自贸区|自由贸易试验区|"
@@ -355,6 +367,59 @@ def find_zones(view: _TextView, regions: Sequence[Candidate]) -> list[Candidate]
     return found
 
 
+# Words that make any name before them an operating zone (湄洲湾北岸经济开发区,
+# 金砂湾工业园); 产业园 is left out: it is a PROJECT while it is being built.
+_NAMED_ZONE_SUFFIX = re.compile(
+    "经济技术开发区|经济开发区|高新技术产业开发区|高新区|经开区|工业园区|工业园|工业区|"
+    "综合保税区|临空经济区|新片区|试验区|合作区|产业集聚区|科学城"
+)
+# Names that only say what kind of zone it is (省级经济开发区, 各工业园区).
+_ZONE_KIND = re.compile("(?:国家级|省级|市级|县级|各|全|本|该|新|多个|一批|重点|相关|国家)+$")
+_PLACE_LEVEL_END = re.compile("[省市县区州旗镇乡]$")
+
+
+def find_named_zones(view: _TextView, regions: Sequence[Candidate], bounds: Sequence[Candidate]) -> list[Candidate]:
+    """A name with a word for a zone after it, where the name need not be a
+    known place. A county or town written before it stays a place of its own
+    (岐山县 + 蔡家坡经开区), a bare city begins the name (鄂州临空经济区)."""
+    stops = [bound.end for bound in bounds]
+    found = []
+    for suffix in _NAMED_ZONE_SUFFIX.finditer(view.text):
+        start = view.name_start(suffix.start(), min_len=2, max_len=12, stops=stops)
+        if start is None:
+            continue
+        # 这个位于寿光经济开发区: a verb inside the span ends what comes before the name.
+        start = max([end for end in view.boundary_words if start < end <= suffix.start() - 2], default=start)
+        region_starts = {region.start for region in regions}
+        for region in regions:
+            inside = region.start >= start and start < region.end < suffix.start()
+            if inside and (_PLACE_LEVEL_END.search(view.text, 0, region.end) or region.end in region_starts):
+                start = max(start, region.end)  # 岐山县蔡家坡经开区, 湖北鄂州临空经济区
+        name = view.text[start : suffix.start()]
+        if len(name) >= 2 and not _ZONE_KIND.match(name) and not _DETERMINER.match(name):
+            found.append(Candidate(start, suffix.end(), "REGION"))
+    return found
+
+
+# One-character abbreviations of provinces, cities and countries (R10 of the rulings).
+_PLACE_INITIALS = "京津沪渝冀晋蒙辽吉黑苏浙皖闽赣鲁豫鄂湘粤桂琼川蜀黔滇藏陕甘陇青宁新港澳台深穗杭甬厦"
+_COUNTRY_INITIALS = "俄哈越老缅柬泰马新印巴蒙日韩美欧非德法英阿乌吉塔"
+_LISTED_INITIALS = re.compile(f"[{_PLACE_INITIALS}](?:、[{_PLACE_INITIALS}])+(?=[两三四五六七八]?[地省市国方])")
+_COOPERATION = "合作|协同|一体化|两地|三地|四省|交界|之间|往来|通道|班列|物流|贸易|经贸|联动|对接|跨境|铁路|边境|双城"
+_JOINED_INITIALS = re.compile(f"(?:[{_PLACE_INITIALS}]{{2,4}}|中[{_COUNTRY_INITIALS}])(?={_COOPERATION}|[两三四][地省])")
+_CAPITAL_ORIGIN = re.compile("[港澳台](?=资|商|企|胞)")
+
+
+def find_initials(view: _TextView) -> list[Candidate]:
+    """Runs of one-character abbreviations (沪苏浙皖四省, 港、深两地, 中哈物流)
+    and the place in 港资/台商: one REGION each."""
+    found = []
+    for pattern in (_LISTED_INITIALS, _JOINED_INITIALS, _CAPITAL_ORIGIN):
+        for match in pattern.finditer(view.text):
+            found += [Candidate(i, i + 1, "REGION") for i in range(match.start(), match.end()) if view.text[i] != "、"]
+    return found
+
+
 def _covered_by(regions: Sequence[Candidate], start: int, end: int) -> bool:
     """Whether places written one after another fill ``start:end`` (浙江丽水)."""
     ends_at = {r.start: r.end for r in regions}
@@ -377,9 +442,18 @@ def find_organisations(
         for region in regions:
             if region.start < start <= region.end:
                 start = region.start
+        if start == match.start() and _ZONE_LEVEL.match(view.text, start):
+            # 湄洲湾北岸经济开发区管委会: a zone's name need not be a known place.
+            zone_start = view.name_start(start, min_len=2, max_len=16, stops=stops + [c.end for c in found])
+            start = start if zone_start is None else zone_start
         if view.text[max(start - 2, 0) : start] == "中共":
             start -= 2
         found.append(Candidate(start, match.end(), "ORG"))
+    for region in regions:
+        # 盐城市委 (市 after 城 is no level for _GOVERNMENT), 海南省商务厅.
+        body = _BODY_AFTER_PLACE.match(view.text, region.end)
+        if body:
+            found.append(Candidate(region.start, body.end(), "ORG"))
     if suffixes is not None:
         for match in suffixes.finditer(view.text):
             start = view.name_start(match.start(), min_len=2, max_len=20, stops=stops)
@@ -390,12 +464,29 @@ def find_organisations(
                 (r.start for r in regions if start < r.start < match.start() and _COMPANY_WORD.search(view.text, start, r.start)),
                 start,
             )
+            if view.text[start] == "据" and match.start() - start > 2:
+                start += 1  # 据湄洲日报报道: "according to" before the name
             name = view.text[start : match.start()]
             class_words = _ORG_CLASS_WORDS.search(name)
             if class_words and not _covered_by(regions, start, start + class_words.start()):
                 continue
             if not _DETERMINER.match(name) and not _ORG_NAME_PARTS.fullmatch(name):
                 found.append(Candidate(start, match.end(), "ORG"))
+    return found
+
+
+def find_branches(view: _TextView, organisations: Sequence[Candidate], regions: Sequence[Candidate]) -> list[Candidate]:
+    """An organisation, the places of a branch, and 分行/支行/分公司 make one
+    name (中国银行鄂尔多斯分行, 国家开发银行山东省分行)."""
+    ends_at = {region.start: region.end for region in regions}
+    found = []
+    for organisation in organisations:
+        position = organisation.end
+        while position in ends_at:
+            position = ends_at[position]
+        branch = _BRANCH.match(view.text, position) if position > organisation.end else None
+        if branch:
+            found.append(Candidate(organisation.start, branch.end(), "ORG"))
     return found
 
 
@@ -433,7 +524,9 @@ class RegexEntities:
         policies = find_titles(view) + find_named_policies(view)
         regions = [c for c in existing if c.label == "REGION"]
         regions += find_zones(view, regions)
+        regions += find_named_zones(view, regions, numbers + policies) + find_initials(view)
         organisations = find_organisations(view, self._suffix_pattern, numbers + policies, regions)
+        organisations += find_branches(view, [c for c in existing + organisations if c.label == "ORG"], regions)
         # 湖南金华纺织有限公司年产5万吨纱线项目: the project's name starts after the company.
         projects = find_projects(view, numbers + policies + organisations, regions)
         candidates = (

@@ -1,0 +1,96 @@
+import numpy
+import pytest
+import spacy
+from thinc.api import Config
+
+from zh_invest.entity_tagger import allowed_transitions, tag_names, viterbi
+
+LABELS = ("MONEY", "REGION")
+TAGS = tag_names(LABELS)
+
+
+def tag_probabilities(rows: list[dict[str, float]]) -> numpy.ndarray:
+    """Rows of tag probabilities; what a row does not name shares the rest."""
+    probs = numpy.zeros((len(rows), len(TAGS)), dtype="float32")
+    for i, row in enumerate(rows):
+        rest = (1.0 - sum(row.values())) / (len(TAGS) - len(row))
+        probs[i] = rest
+        for tag, p in row.items():
+            probs[i, TAGS.index(tag)] = p
+    return probs
+
+
+def decode(rows: list[dict[str, float]]) -> list[str]:
+    log_allowed = numpy.where(allowed_transitions(len(LABELS)), 0.0, -numpy.inf)
+    tags = viterbi(numpy.log(tag_probabilities(rows)), log_allowed, log_allowed[0], log_allowed[:, 0])
+    return [TAGS[t] for t in tags]
+
+
+@pytest.fixture()
+def tagger():
+    nlp = spacy.blank("zh")
+    pipe = nlp.add_pipe("zh_invest_entity_tagger", name="ner", config={"model": Config().from_str(TAGGER_MODEL)["model"]})
+    for label in LABELS:
+        pipe.add_label(label)
+    return nlp, pipe
+
+
+TAGGER_MODEL = """
+[model]
+@architectures = "zh_invest.entity_tagger_model.v1"
+context_depth = 0
+
+[model.tok2vec]
+@architectures = "spacy.Tok2Vec.v2"
+
+[model.tok2vec.embed]
+@architectures = "spacy.MultiHashEmbed.v2"
+width = 16
+attrs = ["NORM"]
+rows = [100]
+include_static_vectors = false
+
+[model.tok2vec.encode]
+@architectures = "spacy.MaxoutWindowEncoder.v2"
+width = 16
+window_size = 1
+maxout_pieces = 2
+depth = 1
+"""
+
+
+def test_an_entity_opens_with_b_or_u_and_closes_with_l_or_u():
+    allowed = allowed_transitions(len(LABELS))
+    following = {tag: {TAGS[j] for j in numpy.flatnonzero(allowed[i])} for i, tag in enumerate(TAGS)}
+    assert following["O"] == following["L-MONEY"] == following["U-REGION"] == {"O", "B-MONEY", "U-MONEY", "B-REGION", "U-REGION"}
+    assert following["B-MONEY"] == following["I-MONEY"] == {"I-MONEY", "L-MONEY"}
+
+
+def test_decoding_repairs_what_the_best_tag_of_each_token_would_break():
+    # Token by token the best tags read I-MONEY L-MONEY: an entity without a start.
+    rows = [{"I-MONEY": 0.5, "B-MONEY": 0.4}, {"L-MONEY": 0.9}]
+    assert decode(rows) == ["B-MONEY", "L-MONEY"]
+
+
+def test_decoding_never_switches_label_inside_an_entity():
+    rows = [{"B-REGION": 0.9}, {"I-MONEY": 0.6, "I-REGION": 0.3}, {"L-REGION": 0.9}]
+    assert decode(rows) == ["B-REGION", "I-REGION", "L-REGION"]
+
+
+def test_entities_are_set_from_decoded_tags(tagger):
+    nlp, pipe = tagger
+    doc = nlp.make_doc("投资20亿元在湖南")
+    sure_outside = {"O": 1.0}
+    probs = tag_probabilities(
+        [sure_outside, sure_outside, {"B-MONEY": 0.9}, {"I-MONEY": 0.9}, {"I-MONEY": 0.9}, {"L-MONEY": 0.9}, sure_outside, {"B-REGION": 0.9}, {"L-REGION": 0.9}]
+    )
+    pipe.set_annotations([doc], [probs])
+    assert [(e.text, e.label_) for e in doc.ents] == [("20亿元", "MONEY"), ("湖南", "REGION")]
+
+
+def test_a_token_that_may_be_outside_can_still_join_an_entity(tagger):
+    nlp, pipe = tagger
+    doc = nlp.make_doc("湖和南")
+    probs = tag_probabilities([{"B-REGION": 0.9}, {"O": 0.5, "I-REGION": 0.45}, {"L-REGION": 0.9}])
+    pipe.set_annotations([doc], [probs])
+    assert [e.text for e in doc.ents] == ["湖和南"]
