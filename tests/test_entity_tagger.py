@@ -1,11 +1,16 @@
 import numpy
 import pytest
 import spacy
-from thinc.api import Config
+from spacy.training import Example
 
 from zh_invest.entity_tagger import allowed_transitions, tag_names, viterbi
 
 LABELS = ("MONEY", "REGION")
+TOK2VEC = {
+    "@architectures": "spacy.Tok2Vec.v2",
+    "embed": {"@architectures": "spacy.MultiHashEmbed.v2", "width": 16, "attrs": ["NORM"], "rows": [100], "include_static_vectors": False},
+    "encode": {"@architectures": "spacy.MaxoutWindowEncoder.v2", "width": 16, "window_size": 1, "maxout_pieces": 2, "depth": 1},
+}
 TAGS = tag_names(LABELS)
 
 
@@ -26,37 +31,16 @@ def decode(rows: list[dict[str, float]]) -> list[str]:
     return [TAGS[t] for t in tags]
 
 
+TAGGER = {"model": {"@architectures": "zh_invest.entity_tagger_model.v1", "context_depth": 0, "tok2vec": TOK2VEC}}
+
+
 @pytest.fixture()
 def tagger():
     nlp = spacy.blank("zh")
-    pipe = nlp.add_pipe("zh_invest_entity_tagger", name="ner", config={"model": Config().from_str(TAGGER_MODEL)["model"]})
+    pipe = nlp.add_pipe("zh_invest_entity_tagger", name="ner", config=TAGGER)
     for label in LABELS:
         pipe.add_label(label)
     return nlp, pipe
-
-
-TAGGER_MODEL = """
-[model]
-@architectures = "zh_invest.entity_tagger_model.v1"
-context_depth = 0
-
-[model.tok2vec]
-@architectures = "spacy.Tok2Vec.v2"
-
-[model.tok2vec.embed]
-@architectures = "spacy.MultiHashEmbed.v2"
-width = 16
-attrs = ["NORM"]
-rows = [100]
-include_static_vectors = false
-
-[model.tok2vec.encode]
-@architectures = "spacy.MaxoutWindowEncoder.v2"
-width = 16
-window_size = 1
-maxout_pieces = 2
-depth = 1
-"""
 
 
 def test_an_entity_opens_with_b_or_u_and_closes_with_l_or_u():
@@ -94,3 +78,18 @@ def test_a_token_that_may_be_outside_can_still_join_an_entity(tagger):
     probs = tag_probabilities([{"B-REGION": 0.9}, {"O": 0.5, "I-REGION": 0.45}, {"L-REGION": 0.9}])
     pipe.set_annotations([doc], [probs])
     assert [e.text for e in doc.ents] == ["湖和南"]
+
+
+def test_a_trained_tagger_finds_its_entities_again_after_saving_and_loading(tmp_path):
+    nlp = spacy.blank("zh")
+    nlp.add_pipe("zh_invest_entity_tagger", name="ner", config=TAGGER)
+    gold = [nlp.make_doc(text) for text in ("湖南投资20亿元。", "河北投资8亿元。")]
+    gold[0].ents = [gold[0].char_span(0, 2, "REGION"), gold[0].char_span(4, 8, "MONEY")]
+    gold[1].ents = [gold[1].char_span(0, 2, "REGION"), gold[1].char_span(4, 7, "MONEY")]
+    examples = [Example(nlp.make_doc(doc.text), doc) for doc in gold]
+    optimizer = nlp.initialize(lambda: examples)
+    for _ in range(60):
+        nlp.update(examples, sgd=optimizer, drop=0.0)
+    nlp.to_disk(tmp_path / "pipeline")
+    loaded = spacy.load(tmp_path / "pipeline")
+    assert [(e.text, e.label_) for e in loaded("湖南投资20亿元。").ents] == [("湖南", "REGION"), ("20亿元", "MONEY")]

@@ -56,6 +56,18 @@ def test_pair_features_flag_trigger_words_by_relation_type(nlp, markup, flags):
     assert {name: value for name, value in named.items() if "trigger" in name and value} == flags
 
 
+def test_pair_features_name_each_trigger_word_and_where_it_stands(nlp):
+    [features] = candidate_pairs(gold_doc(nlp, "⟦振阳纺织项目|PROJECT⟧计划总投资⟦20亿元|MONEY⟧。")).features
+    named = dict(zip(PAIR_FEATURES, features))
+    assert named["计划总投资 before"] == named["计划总投资 between"] == 1.0
+    assert named["年产值 before"] == named["年产值 between"] == 0.0
+
+
+def test_pair_features_name_words_that_say_an_amount_is_a_grant(nlp):
+    [features] = candidate_pairs(gold_doc(nlp, "⟦振阳纺织项目|PROJECT⟧获省级补助⟦200万元|MONEY⟧。")).features
+    assert dict(zip(PAIR_FEATURES, features))["补助 before"] == 1.0
+
+
 def test_decoding_keeps_one_project_per_amount_above_the_threshold(nlp):
     candidates = candidate_pairs(gold_doc(nlp, TWO_PROJECTS))
     # columns: no relation, INVESTMENT, OUTPUT

@@ -106,6 +106,14 @@ def test_percent(nlp: Language, markup: str) -> None:
         "⟦平鲁经济技术开发区|REGION⟧招商。",
         "⟦邯鄲經開區|REGION⟧招商。",
         "推进中国式现代化。",
+        # A zone's name need not be a known place; a place written before it stays apart.
+        "项目落户⟦湄洲湾北岸经济开发区|REGION⟧。",
+        "⟦祁阳市|REGION⟧⟦浯溪工业园|REGION⟧新签约项目。",
+        "在⟦枋寮鄉|REGION⟧⟦屏南工業區|REGION⟧投資。",
+        "货物经⟦邯郸综合保税区|REGION⟧出口，本省级经济开发区扩容。",
+        # Runs of one-character abbreviations, each a place.
+        "⟦沪|REGION⟧⟦苏|REGION⟧⟦浙|REGION⟧⟦皖|REGION⟧四省共建，⟦港|REGION⟧、⟦深|REGION⟧两地合作，⟦中|REGION⟧⟦哈|REGION⟧物流通道。",
+        "⟦港|REGION⟧资企业增多。",
     ],
 )
 def test_region(nlp: Language, markup: str) -> None:

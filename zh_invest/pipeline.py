@@ -36,6 +36,7 @@ from thinc.api import (
     chain,
     concatenate,
     list2ragged,
+    noop,
     ragged2list,
     set_dropout_rate,
     with_array,
@@ -66,6 +67,9 @@ TRIGGER_WORDS = {
         "利税", "纳税", "利润",
     ),
 }
+# Words that say an amount belongs to no project (guidelines: grants, subsidies,
+# fiscal funds; totals of a city or a fund): read as pair features only.
+NO_RELATION_WORDS = ("补助", "补贴", "贴息", "资助", "奖励", "奖补", "财政", "专项资金", "规模", "全市", "全省", "全县", "全区")
 # How far before an amount a trigger word is looked for, in characters.
 TRIGGER_WINDOW = 8
 
@@ -157,23 +161,25 @@ class Candidates:
     """The (MONEY, PROJECT) pairs of one document that share a sentence, with
     what the network cannot see in pooled vectors (``PAIR_FEATURES``): the order
     of the two spans, their distance, how many other amounts and projects stand
-    between them, and which kind of trigger word stands just before the amount
-    or between the spans."""
+    between them, and which trigger words (of which kind) and no-relation words
+    stand just before the amount or between the spans."""
 
     pairs: list[tuple[Span, Span]]
     features: list[tuple[float, ...]]
 
 
+_FEATURE_WORDS = (*(word for label in RELATION_TYPES for word in TRIGGER_WORDS[label]), *NO_RELATION_WORDS)
 PAIR_FEATURES = (
     "order", "distance", "amounts between", "projects between",
     *(f"{label} trigger {place}" for label in RELATION_TYPES for place in ("before", "between")),
+    *(f"{word} {place}" for word in _FEATURE_WORDS for place in ("before", "between")),
 )
 _TRIGGERS = {
     label: re.compile("|".join(sorted(words, key=len, reverse=True))) for label, words in TRIGGER_WORDS.items()
 }
 
 
-def trigger_contexts(text: str, head: Span, tail: Span) -> tuple[str, str]:
+def _trigger_contexts(text: str, head: Span, tail: Span) -> tuple[str, str]:
     """Where trigger words of a pair are looked for: the text of the amount's
     sentence up to TRIGGER_WINDOW characters before it, and the text between
     the two spans."""
@@ -183,9 +189,11 @@ def trigger_contexts(text: str, head: Span, tail: Span) -> tuple[str, str]:
 
 
 def _trigger_flags(text: str, head: Span, tail: Span) -> list[float]:
-    """For each relation type: a trigger before the amount; a trigger between the spans."""
-    contexts = trigger_contexts(text, head, tail)
-    return [float(bool(_TRIGGERS[label].search(part))) for label in RELATION_TYPES for part in contexts]
+    """For each relation type, then for each trigger or no-relation word:
+    whether it stands before the amount; whether it stands between the spans."""
+    contexts = _trigger_contexts(text, head, tail)
+    by_type = [float(bool(_TRIGGERS[label].search(part))) for label in RELATION_TYPES for part in contexts]
+    return by_type + [float(word in part) for word in _FEATURE_WORDS for part in contexts]
 
 
 def candidate_pairs(doc: Doc, entities: Iterable[Span] | None = None) -> Candidates:
@@ -299,7 +307,7 @@ def char_ngram_embed(width: int, rows: list[int], include_static_vectors: bool) 
     return chain(embedded, with_array(Maxout(width, concat_size, nP=3, dropout=0.0, normalize=True)), ragged2list())
 
 
-@registry.architectures("zh_invest.relation_model.v2")
+@registry.architectures("zh_invest.relation_model.v3")
 def relation_model(tok2vec: Model[list[Doc], list[Floats2d]], hidden_width: int = 64, context_window: int = 4) -> Model[tuple[list[Doc], list[Candidates]], Floats2d]:
     """Scores each candidate pair over (no relation, *RELATION_TYPES) from mean-pooled
     token vectors of the amount, the project, the tokens between them and the
@@ -312,7 +320,9 @@ def relation_model(tok2vec: Model[list[Doc], list[Floats2d]], hidden_width: int 
         dims={"nO": None},
         init=_pooling_init,
     )
-    return chain(pooled, Relu(nO=hidden_width, dropout=0.1), Softmax(nO=len(RELATION_TYPES) + 1))
+    # The softmax reads the pooled vectors and pair features themselves beside the
+    # hidden layer, so it can weigh a trigger word directly, as a linear model does.
+    return chain(pooled, concatenate(noop(), Relu(nO=hidden_width, dropout=0.1)), Softmax(nO=len(RELATION_TYPES) + 1))
 
 
 def _pooling_init(model: Model, X=None, Y=None) -> None:
@@ -366,7 +376,7 @@ def _pooling_forward(model: Model, inputs: tuple[list[Doc], list[Candidates]], i
 
 DEFAULT_RELATION_MODEL = """
 [model]
-@architectures = "zh_invest.relation_model.v2"
+@architectures = "zh_invest.relation_model.v3"
 hidden_width = 64
 context_window = 4
 

@@ -110,7 +110,7 @@ _NAME_BOUNDARY_WORDS = _FUNCTION_WORDS + (
     "促进", "播出", "下调", "收购", "授权", "培育", "强化", "治理", "引导", "展示",
     "批准", "打击", "征集", "取消", "缓缴", "抓好", "狠抓", "紧抓", "抓住", "赶制",
     "解决", "帮助", "跟进", "支持", "做强", "出现", "设立", "提供", "收到", "接受",
-    "致电", "给予", "补短板", "惠民生",
+    "致电", "给予", "补短板", "惠民生", "进驻", "到达", "途经", "迎来", "进入",
 )
 _NAME_BOUNDARY = re.compile(_alternation(_NAME_BOUNDARY_WORDS))
 _DATE = re.compile(rf"{_DIGIT}+(?:年度?|月份?|日)|[一二三四五六七八九十]+月份?")
@@ -376,13 +376,17 @@ _NAMED_ZONE_SUFFIX = re.compile(
 # Names that only say what kind of zone it is (省级经济开发区, 各工业园区).
 _ZONE_KIND = re.compile("(?:国家级|省级|市级|县级|各|全|本|该|新|多个|一批|重点|相关|国家)+$")
 _PLACE_LEVEL_END = re.compile("[省市县区州旗镇乡]$")
+# The last level character inside a zone's name ends a place written before it.
+_LEVEL_INSIDE = re.compile("[^县乡镇旗区]*[县乡镇旗区](?!.*[县乡镇旗区])")
 
 
 def find_named_zones(view: _TextView, regions: Sequence[Candidate], bounds: Sequence[Candidate]) -> list[Candidate]:
     """A name with a word for a zone after it, where the name need not be a
-    known place. A county or town written before it stays a place of its own
-    (岐山县 + 蔡家坡经开区), a bare city begins the name (鄂州临空经济区)."""
+    known place. A zone named after a known place begins with it (经南宁综合保税区,
+    鄂州临空经济区); a county, township or zone written before the name is a place
+    of its own (岐山县 + 蔡家坡经开区, 枋寮乡 + 屏南工业区)."""
     stops = [bound.end for bound in bounds]
+    region_starts = {region.start for region in regions}
     found = []
     for suffix in _NAMED_ZONE_SUFFIX.finditer(view.text):
         start = view.name_start(suffix.start(), min_len=2, max_len=12, stops=stops)
@@ -390,11 +394,17 @@ def find_named_zones(view: _TextView, regions: Sequence[Candidate], bounds: Sequ
             continue
         # 这个位于寿光经济开发区: a verb inside the span ends what comes before the name.
         start = max([end for end in view.boundary_words if start < end <= suffix.start() - 2], default=start)
-        region_starts = {region.start for region in regions}
-        for region in regions:
-            inside = region.start >= start and start < region.end < suffix.start()
-            if inside and (_PLACE_LEVEL_END.search(view.text, 0, region.end) or region.end in region_starts):
+        inside = [region for region in regions if start <= region.start and region.end <= suffix.start()]
+        start = min((region.start for region in inside), default=start)
+        for region in inside:
+            if region.end == suffix.start():
+                continue  # 邯郸综合保税区: find_zones' case
+            if _PLACE_LEVEL_END.search(view.text, 0, region.end) or region.end in region_starts:
                 start = max(start, region.end)  # 岐山县蔡家坡经开区, 湖北鄂州临空经济区
+        level = _LEVEL_INSIDE.search(view.text, start, suffix.start() - 2)
+        if level and level.end() - start >= 2 and start not in region_starts:
+            found.append(Candidate(start, level.end(), "REGION"))  # 枋寮乡屏南工业区
+            start = level.end()
         name = view.text[start : suffix.start()]
         if len(name) >= 2 and not _ZONE_KIND.match(name) and not _DETERMINER.match(name):
             found.append(Candidate(start, suffix.end(), "REGION"))
