@@ -174,9 +174,6 @@ PAIR_FEATURES = (
     *(f"{label} trigger {place}" for label in RELATION_TYPES for place in ("before", "between")),
     *(f"{word} {place}" for word in _FEATURE_WORDS for place in ("before", "between")),
 )
-_TRIGGERS = {
-    label: re.compile("|".join(sorted(words, key=len, reverse=True))) for label, words in TRIGGER_WORDS.items()
-}
 
 
 def _trigger_contexts(text: str, head: Span, tail: Span) -> tuple[str, str]:
@@ -192,8 +189,13 @@ def _trigger_flags(text: str, head: Span, tail: Span) -> list[float]:
     """For each relation type, then for each trigger or no-relation word:
     whether it stands before the amount; whether it stands between the spans."""
     contexts = _trigger_contexts(text, head, tail)
-    by_type = [float(bool(_TRIGGERS[label].search(part))) for label in RELATION_TYPES for part in contexts]
-    return by_type + [float(word in part) for word in _FEATURE_WORDS for part in contexts]
+    found = {word: [word in part for part in contexts] for word in _FEATURE_WORDS}
+    by_type = [
+        float(any(found[word][place] for word in TRIGGER_WORDS[label]))
+        for label in RELATION_TYPES
+        for place in range(len(contexts))
+    ]
+    return by_type + [float(flag) for word in _FEATURE_WORDS for flag in found[word]]
 
 
 def candidate_pairs(doc: Doc, entities: Iterable[Span] | None = None) -> Candidates:

@@ -430,13 +430,19 @@ def find_initials(view: _TextView) -> list[Candidate]:
     return found
 
 
-def _covered_by(regions: Sequence[Candidate], start: int, end: int) -> bool:
-    """Whether places written one after another fill ``start:end`` (浙江丽水)."""
+def _end_of_places(regions: Sequence[Candidate], start: int, limit: float = float("inf")) -> int:
+    """Where the places written one after another from ``start`` end, reading
+    no further than ``limit``; ``start`` when no place begins there."""
     ends_at = {r.start: r.end for r in regions}
     position = start
-    while position < end and position in ends_at:
+    while position < limit and position in ends_at:
         position = ends_at[position]
-    return start < position == end
+    return position
+
+
+def _covered_by(regions: Sequence[Candidate], start: int, end: int) -> bool:
+    """Whether places written one after another fill ``start:end`` (浙江丽水)."""
+    return start < _end_of_places(regions, start, end) == end
 
 
 def find_organisations(
@@ -488,12 +494,9 @@ def find_organisations(
 def find_branches(view: _TextView, organisations: Sequence[Candidate], regions: Sequence[Candidate]) -> list[Candidate]:
     """An organisation, the places of a branch, and 分行/支行/分公司 make one
     name (中国银行鄂尔多斯分行, 国家开发银行山东省分行)."""
-    ends_at = {region.start: region.end for region in regions}
     found = []
     for organisation in organisations:
-        position = organisation.end
-        while position in ends_at:
-            position = ends_at[position]
+        position = _end_of_places(regions, organisation.end)
         branch = _BRANCH.match(view.text, position) if position > organisation.end else None
         if branch:
             found.append(Candidate(organisation.start, branch.end(), "ORG"))
