@@ -9,6 +9,10 @@ Reads, from the shared mirror (names only; no sentence is copied):
 - ``corpus/xwlb/stories.jsonl``: only to count how often a county alias
   occurs, which tells a place alias from a common word (合作市 → 合作 is dropped).
 
+and the project's own place lists (``patterns/places/*.txt``, one name per
+line, ``#`` comments): Taiwan, Hong Kong and Macau divisions, world cities,
+border ports and zones that news names without a suffix.
+
 Writes ``regions.jsonl`` and ``orgs.jsonl`` (entity-ruler patterns, each name
 also in traditional script) and ``org_suffixes.txt`` into the output folder.
 """
@@ -112,6 +116,7 @@ MIN_COMMON_USES = 10
 
 PROVINCE, CITY, COUNTY, TOWNSHIP = range(4)
 TRADITIONAL = [opencc.OpenCC(config) for config in ("s2t", "s2tw", "s2hk")]
+SIMPLIFIED = opencc.OpenCC("t2s")
 
 
 @dataclass(frozen=True)
@@ -205,7 +210,20 @@ def _ancestors(division: Division) -> Iterator[Division]:
 def script_forms(name: str) -> set[str]:
     """The name as written in simplified and in traditional script
     (Taiwan and Hong Kong standards differ: 税/稅)."""
-    return {name} | {converter.convert(name) for converter in TRADITIONAL}
+    simplified = SIMPLIFIED.convert(name)
+    return {name, simplified} | {converter.convert(simplified) for converter in TRADITIONAL}
+
+
+def read_place_lists(folder: Path) -> set[str]:
+    """The names in the project's own place lists, less the generic ones
+    (東區 is a district of several cities and a common word)."""
+    names = set()
+    for path in sorted(folder.glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            name = line.strip()
+            if name and not name.startswith("#") and SIMPLIFIED.convert(name) not in GENERIC_DIVISION_NAMES:
+                names.add(name)
+    return names
 
 
 def ruler_patterns(label: str, names: Iterable[str]) -> list[dict[str, str]]:
@@ -234,6 +252,7 @@ def read_reference_text(path: Path) -> str:
 def main(
     shared: Path = typer.Argument(Path("../shared"), help="The shared mirror (gazetteers/, corpus/)."),
     output_dir: Path = typer.Argument(Path("patterns"), help="Where the pattern files go."),
+    places: Path = typer.Option(Path("patterns/places"), help="The project's own place lists (*.txt, one name per line)."),
 ) -> None:
     gazetteers = shared / "gazetteers"
     with zipfile.ZipFile(gazetteers / "jionlp" / "china_location.zip") as archive:
@@ -246,6 +265,7 @@ def main(
         | safe_townships(divisions)
         | set(NAMED_AREAS)
         | set(COUNTRIES)
+        | read_place_lists(places)
     )
     suffix_lines = (gazetteers / "company-names" / "suffix.txt").read_text(encoding="utf-8").splitlines()
 

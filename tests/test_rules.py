@@ -15,7 +15,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.training import Example
 
-from scripts.build_gazetteers import read_divisions, ruler_patterns, safe_aliases
+from scripts.build_gazetteers import read_divisions, read_place_lists, ruler_patterns, safe_aliases
 from zh_invest.convert import predicted_documents
 from zh_invest.corpus import Document, Mirror, parse_record
 from zh_invest.markup import parse
@@ -308,3 +308,13 @@ def test_short_aliases(alias: str, kept: bool) -> None:
 def test_region_patterns_include_traditional_forms() -> None:
     forms = {pattern["pattern"] for pattern in ruler_patterns("REGION", ["邯郸市", "吕梁市"])}
     assert forms == {"邯郸市", "邯鄲市", "吕梁市", "呂梁市"}
+
+
+def test_region_patterns_include_simplified_forms_of_traditional_names() -> None:
+    forms = {pattern["pattern"] for pattern in ruler_patterns("REGION", ["頭份市"])}
+    assert {"頭份市", "头份市"} <= forms
+
+
+def test_place_lists_skip_comments_and_generic_district_names(tmp_path: Path) -> None:
+    (tmp_path / "taiwan.txt").write_text("# 苗栗縣\n頭份市\n東區\n\n卑南鄉\n", encoding="utf-8")
+    assert read_place_lists(tmp_path) == {"頭份市", "卑南鄉"}
