@@ -148,6 +148,9 @@ def test_region(nlp: Language, markup: str) -> None:
         # Places written one after another before a class of banks make a name.
         "⟦河北邯郸农村商业银行|ORG⟧放贷。",
         "企业向农村商业银行贷款。",
+        # After a place a fund or a service centre is a name; without one it is generic.
+        "⟦邯郸市循环经济产业发展基金|ORG⟧和⟦吕梁市投资促进中心|ORG⟧参与，设立产业引导基金。",
+        "邯郸市的产业发展基金规模扩大。",
     ],
 )
 def test_org(nlp: Language, markup: str) -> None:

@@ -258,6 +258,11 @@ _GOVERNMENT = re.compile(rf"(?:中共)?{_LEVEL}{_BODY}")
 _BODY_AFTER_PLACE = re.compile(
     rf"{_BODY}|[\u4e00-\u9fff]{{1,6}}?(?<![格布大结开全变])(?:局|厅|委员会|指挥部)(?![面势])"
 )
+# After a written place a fund or a service centre is named too (界首市循环经济产业
+# 发展基金, 韶关市投资促进中心); without a place they are mostly generic (产业引导基金).
+_FUND_OR_CENTRE_AFTER_PLACE = re.compile(
+    "[\u4e00-\u9fff]{1,12}?(?:产业|发展|投资|引导|创投|创业|天使|种子|并购)母?基金|[\u4e00-\u9fff]{1,8}?(?:服务|促进)中心"
+)
 _ZONE_LEVEL = re.compile("开发区|高新区|经开区|园区|新区")
 _BRANCH = re.compile("[省市]?(?:分行|支行|分公司)")
 _ZONE_SUFFIX = re.compile(
@@ -467,8 +472,8 @@ def find_organisations(
         found.append(Candidate(start, match.end(), "ORG"))
     for region in regions:
         # 盐城市委 (市 after 城 is no level for _GOVERNMENT), 海南省商务厅.
-        body = _BODY_AFTER_PLACE.match(view.text, region.end)
-        if body:
+        body = _BODY_AFTER_PLACE.match(view.text, region.end) or _FUND_OR_CENTRE_AFTER_PLACE.match(view.text, region.end)
+        if body and not _FUNCTION_WORD.search(body.group()):
             found.append(Candidate(region.start, body.end(), "ORG"))
     if suffixes is not None:
         for match in suffixes.finditer(view.text):
