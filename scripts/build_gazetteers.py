@@ -9,9 +9,11 @@ Reads, from the shared mirror (names only; no sentence is copied):
 - ``corpus/xwlb/stories.jsonl``: only to count how often a county alias
   occurs, which tells a place alias from a common word (合作市 → 合作 is dropped).
 
-and the project's own place lists (``patterns/places/*.txt``, one name per
-line, ``#`` comments): Taiwan, Hong Kong and Macau divisions, world cities,
-border ports and zones that news names without a suffix.
+and the project's own name lists (one name per line, ``#`` comments):
+``patterns/places/*.txt`` (Taiwan, Hong Kong and Macau divisions, world cities,
+border ports, zones that news names without a suffix) and
+``patterns/organisations/*.txt`` (companies, bodies and media named without a
+suffix).
 
 Writes ``regions.jsonl`` and ``orgs.jsonl`` (entity-ruler patterns, each name
 also in traditional script) and ``org_suffixes.txt`` into the output folder.
@@ -214,8 +216,8 @@ def script_forms(name: str) -> set[str]:
     return {name, simplified} | {converter.convert(simplified) for converter in TRADITIONAL}
 
 
-def read_place_lists(folder: Path) -> set[str]:
-    """The names in the project's own place lists, less the generic ones
+def read_name_lists(folder: Path) -> set[str]:
+    """The names in the project's own lists, less the generic place names
     (東區 is a district of several cities and a common word)."""
     names = set()
     for path in sorted(folder.glob("*.txt")):
@@ -253,6 +255,7 @@ def main(
     shared: Path = typer.Argument(Path("../shared"), help="The shared mirror (gazetteers/, corpus/)."),
     output_dir: Path = typer.Argument(Path("patterns"), help="Where the pattern files go."),
     places: Path = typer.Option(Path("patterns/places"), help="The project's own place lists (*.txt, one name per line)."),
+    organisations: Path = typer.Option(Path("patterns/organisations"), help="The project's own organisation lists (*.txt)."),
 ) -> None:
     gazetteers = shared / "gazetteers"
     with zipfile.ZipFile(gazetteers / "jionlp" / "china_location.zip") as archive:
@@ -265,17 +268,17 @@ def main(
         | safe_townships(divisions)
         | set(NAMED_AREAS)
         | set(COUNTRIES)
-        | read_place_lists(places)
+        | read_name_lists(places)
     )
     suffix_lines = (gazetteers / "company-names" / "suffix.txt").read_text(encoding="utf-8").splitlines()
 
     output_dir.mkdir(parents=True, exist_ok=True)
     regions = ruler_patterns("REGION", region_names)
-    organisations = ruler_patterns("ORG", NAMED_ORGANISATIONS)
+    organisation_patterns = ruler_patterns("ORG", set(NAMED_ORGANISATIONS) | read_name_lists(organisations))
     write_jsonl(output_dir / "regions.jsonl", regions)
-    write_jsonl(output_dir / "orgs.jsonl", organisations)
+    write_jsonl(output_dir / "orgs.jsonl", organisation_patterns)
     (output_dir / "org_suffixes.txt").write_text("\n".join(org_suffixes(suffix_lines)) + "\n", encoding="utf-8")
-    typer.echo(f"{len(regions)} REGION and {len(organisations)} ORG patterns written to {output_dir}")
+    typer.echo(f"{len(regions)} REGION and {len(organisation_patterns)} ORG patterns written to {output_dir}")
 
 
 if __name__ == "__main__":

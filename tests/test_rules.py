@@ -15,7 +15,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.training import Example
 
-from scripts.build_gazetteers import read_divisions, read_place_lists, ruler_patterns, safe_aliases
+from scripts.build_gazetteers import read_divisions, read_name_lists, ruler_patterns, safe_aliases
 from zh_invest.convert import predicted_documents
 from zh_invest.corpus import Document, Mirror, parse_record
 from zh_invest.markup import parse
@@ -320,4 +320,4 @@ def test_region_patterns_include_simplified_forms_of_traditional_names() -> None
 
 def test_place_lists_skip_comments_and_generic_district_names(tmp_path: Path) -> None:
     (tmp_path / "taiwan.txt").write_text("# 苗栗縣\n頭份市\n東區\n\n卑南鄉\n", encoding="utf-8")
-    assert read_place_lists(tmp_path) == {"頭份市", "卑南鄉"}
+    assert read_name_lists(tmp_path) == {"頭份市", "卑南鄉"}
