@@ -3,7 +3,7 @@ import pytest
 import spacy
 from spacy.training import Example
 
-from zh_invest.entity_tagger import allowed_transitions, tag_names, viterbi
+from zh_invest.entity_tagger import allowed_transitions, dilated_window, tag_names, viterbi
 
 LABELS = ("MONEY", "REGION")
 TOK2VEC = {
@@ -31,7 +31,7 @@ def decode(rows: list[dict[str, float]]) -> list[str]:
     return [TAGS[t] for t in tags]
 
 
-TAGGER = {"model": {"@architectures": "zh_invest.entity_tagger_model.v1", "context_depth": 0, "tok2vec": TOK2VEC}}
+TAGGER = {"model": {"@architectures": "zh_invest.entity_tagger_model.v2", "dilations": [1, 2], "tok2vec": TOK2VEC}}
 
 
 @pytest.fixture()
@@ -41,6 +41,17 @@ def tagger():
     for label in LABELS:
         pipe.add_label(label)
     return nlp, pipe
+
+
+def test_a_dilated_window_sets_each_token_beside_its_neighbours_that_far_away_within_its_doc():
+    window = dilated_window(2)
+    first, second = numpy.arange(1, 6, dtype="float32").reshape(5, 1), numpy.asarray([[9.0]], dtype="float32")
+    windowed, backprop = window([first, second], is_train=True)
+    assert windowed[0].tolist() == [[0, 1, 3], [0, 2, 4], [1, 3, 5], [2, 4, 0], [3, 5, 0]]
+    assert windowed[1].tolist() == [[0, 9, 0]]
+    # Each token's gradient gathers what it was given in its own row and in the rows two places away.
+    d_first, d_second = backprop([numpy.ones((5, 3), dtype="float32"), numpy.ones((1, 3), dtype="float32")])
+    assert d_first.ravel().tolist() == [2, 2, 3, 2, 2] and d_second.ravel().tolist() == [1]
 
 
 def test_an_entity_opens_with_b_or_u_and_closes_with_l_or_u():
