@@ -109,6 +109,8 @@ GENERIC_DIVISION_NAMES = {"市辖区", "城区", "郊区", "矿区", "新区", "
 # Towns and townships; 街道 (urban subdistricts) are left out: they are mostly
 # named after streets and would double the file.
 TOWNSHIP_SUFFIXES = ("镇", "乡")
+# Township names that are also words for a kind of town (历史古城镇, 新市镇 of Hong Kong).
+GENERIC_TOWNSHIP_NAMES = {"新城镇", "古城镇", "老城镇", "旧城镇", "新市镇", "城郊乡", "中心镇", "小城镇"}
 # A county alias that national news uses this many times more often (and at
 # least MIN_COMMON_USES times) outside place contexts than in them is read as a
 # common word: 合作, 和平, 友好. Province and city aliases are all kept: news
@@ -157,17 +159,18 @@ def is_named_division(division: Division) -> bool:
     return division.name not in GENERIC_DIVISION_NAMES and "直辖" not in division.name
 
 
-def safe_townships(divisions: list[Division]) -> set[str]:
-    """Town and township names that name one township only and no county,
-    with two characters or more before 镇/乡."""
-    counts = Counter(d.name for d in divisions if d.level == TOWNSHIP)
+def township_names(divisions: list[Division]) -> set[str]:
+    """Town and township names with two characters or more before 镇/乡 that
+    name no county. A name that many counties share (太平镇, 城关镇) is still a
+    place wherever it is written; only words for a kind of town are left out."""
     higher = {d.name for d in divisions if d.level < TOWNSHIP}
     return {
-        name
-        for name, count in counts.items()
-        if count == 1
-        and name not in higher
-        and any(name.endswith(s) and len(name) - len(s) >= 2 for s in TOWNSHIP_SUFFIXES)
+        d.name
+        for d in divisions
+        if d.level == TOWNSHIP
+        and d.name not in higher
+        and d.name not in GENERIC_TOWNSHIP_NAMES
+        and any(d.name.endswith(s) and len(d.name) - len(s) >= 2 for s in TOWNSHIP_SUFFIXES)
     }
 
 
@@ -265,7 +268,7 @@ def main(
     region_names = (
         {d.name for d in divisions if d.level <= COUNTY}
         | safe_aliases(divisions, reference_text)
-        | safe_townships(divisions)
+        | township_names(divisions)
         | set(NAMED_AREAS)
         | set(COUNTRIES)
         | read_name_lists(places)

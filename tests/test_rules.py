@@ -15,14 +15,14 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.training import Example
 
-from scripts.build_gazetteers import read_divisions, read_name_lists, ruler_patterns, safe_aliases
+from scripts.build_gazetteers import read_divisions, read_name_lists, ruler_patterns, safe_aliases, township_names
 from zh_invest.convert import predicted_documents
 from zh_invest.corpus import Document, Mirror, parse_record
 from zh_invest.markup import parse
 from zh_invest.pipeline import Relation
 from zh_invest.rules import add_rules
 
-REGIONS = ["湖南", "河北", "河北省", "邯郸", "邯郸市", "吕梁市", "平鲁区", "平鲁", "祁阳", "祁阳市", "朔州", "中国"]
+REGIONS = ["湖南", "胡各庄镇", "河北", "河北省", "邯郸", "邯郸市", "吕梁市", "平鲁区", "平鲁", "祁阳", "祁阳市", "朔州", "中国"]
 ORGS = ["国务院"]
 ORG_SUFFIXES = ["公司", "集团", "银行", "日报"]
 
@@ -114,6 +114,11 @@ def test_percent(nlp: Language, markup: str) -> None:
         # Runs of one-character abbreviations, each a place.
         "⟦沪|REGION⟧⟦苏|REGION⟧⟦浙|REGION⟧⟦皖|REGION⟧四省共建，⟦港|REGION⟧、⟦深|REGION⟧两地合作，⟦中|REGION⟧⟦哈|REGION⟧物流通道。",
         "⟦港|REGION⟧资企业增多。",
+        "⟦湘|REGION⟧企来⟦鲁|REGION⟧投资，⟦日|REGION⟧方代表和⟦闽|REGION⟧籍客商出席，中方协议投资增加。",
+        "⟦中|REGION⟧⟦吉|REGION⟧⟦乌|REGION⟧铁路和⟦川|REGION⟧⟦陕|REGION⟧革命老区。",
+        "临港企业、平台企业和援藏资金，港商品牌。",
+        # A project word after a place does not cut the place.
+        "在⟦平鲁区|REGION⟧、⟦胡各庄镇|REGION⟧布局项目。",
     ],
 )
 def test_region(nlp: Language, markup: str) -> None:
@@ -290,6 +295,10 @@ HIERARCHY = [
     "\t\t和平区\t130499\t和平",
     "\t\t邯郸经济技术开发区\t130471\t经开区",
     "\t\t\t光明镇",
+    "\t\t复兴区\t130404\t复兴",
+    "\t\t\t光明镇",
+    "\t\t\t古城镇",
+    "\t\t\t石乡",
 ]
 
 
@@ -306,6 +315,10 @@ HIERARCHY = [
 def test_short_aliases(alias: str, kept: bool) -> None:
     reference_text = "维护和平，和平发展，热爱和平。" * 5
     assert (alias in safe_aliases(list(read_divisions(HIERARCHY)), reference_text)) is kept
+
+
+def test_township_names_keep_names_that_several_counties_share() -> None:
+    assert township_names(list(read_divisions(HIERARCHY))) == {"光明镇"}  # not 古城镇 (a kind of town), not 石乡 (too short)
 
 
 def test_region_patterns_include_traditional_forms() -> None:

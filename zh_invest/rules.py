@@ -328,6 +328,8 @@ def find_projects(view: _TextView, bounds: Sequence[Candidate], regions: Sequenc
             start = view.name_start(head.start(), min_len=2, max_len=20, stops=stops)
         if start is None or _DETERMINER.match(view.text, start):
             continue
+        # 胡各庄镇布局项目: a name never starts inside a place.
+        start = next((r.end for r in regions if r.start < start < r.end), start)
         word_before = view.word_ending_at(head.start())
         if word_before and not quoted and not _BATCH_NAME.match(word_before):
             continue  # 用于项目, 审批项目: a verb, no name, before the head
@@ -421,15 +423,27 @@ _PLACE_INITIALS = "京津沪渝冀晋蒙辽吉黑苏浙皖闽赣鲁豫鄂湘粤�
 _COUNTRY_INITIALS = "俄哈越老缅柬泰马新印巴蒙日韩美欧非德法英阿乌吉塔"
 _LISTED_INITIALS = re.compile(f"[{_PLACE_INITIALS}](?:、[{_PLACE_INITIALS}])+(?=[两三四五六七八]?[地省市国方])")
 _COOPERATION = "合作|协同|一体化|两地|三地|四省|交界|之间|往来|通道|班列|物流|贸易|经贸|联动|对接|跨境|铁路|边境|双城"
-_JOINED_INITIALS = re.compile(f"(?:[{_PLACE_INITIALS}]{{2,4}}|中[{_COUNTRY_INITIALS}])(?={_COOPERATION}|[两三四][地省])")
-_CAPITAL_ORIGIN = re.compile("[港澳台](?=资|商|企|胞)")
+_JOINED_INITIALS = re.compile(
+    f"(?:[{_PLACE_INITIALS}]{{2,4}}|中[{_COUNTRY_INITIALS}]{{1,3}})(?={_COOPERATION}|[两三四五][地省国方]|革命老区)"
+)
+# Where capital, companies or people come from (港资, 湘企, 日商, 闽籍): not after
+# a character that makes a word with the abbreviation (临港企业, 平台企业, 援藏资金).
+_ORIGIN_INITIALS = "京津沪渝冀晋辽吉黑苏浙皖闽赣鲁豫鄂湘粤桂琼川黔滇陕甘港澳台深穗甬厦俄越缅柬泰日韩美欧德法英"
+_CAPITAL_ORIGIN = re.compile(
+    f"(?<![临平援出进入空海])[{_ORIGIN_INITIALS}]"
+    "(?=资(?![金源料产本质讯格])|商(?![品业务场贸标铺户圈])|企(?!业)|籍|胞)"
+)
+# Where investors come to (来鲁投资, 在华设厂).
+_DESTINATION = re.compile(f"(?<=[来赴到在入])[{_ORIGIN_INITIALS}华](?=投资|发展|兴业|创业|考察|落户|设厂|建厂)")
+# The side of a cross-border deal (日方, 港方); 中方 is the writer's own side, not a place.
+_FOREIGN_SIDE = re.compile(f"[{_COUNTRY_INITIALS}港澳台深](?=方(?![面式向法案]))")
 
 
 def find_initials(view: _TextView) -> list[Candidate]:
-    """Runs of one-character abbreviations (沪苏浙皖四省, 港、深两地, 中哈物流)
-    and the place in 港资/台商: one REGION each."""
+    """Runs of one-character abbreviations (沪苏浙皖四省, 港、深两地, 中吉乌铁路)
+    and the place in 港资, 湘企, 来鲁投资, 日方: one REGION each."""
     found = []
-    for pattern in (_LISTED_INITIALS, _JOINED_INITIALS, _CAPITAL_ORIGIN):
+    for pattern in (_LISTED_INITIALS, _JOINED_INITIALS, _CAPITAL_ORIGIN, _DESTINATION, _FOREIGN_SIDE):
         for match in pattern.finditer(view.text):
             found += [Candidate(i, i + 1, "REGION") for i in range(match.start(), match.end()) if view.text[i] != "、"]
     return found
