@@ -1,6 +1,7 @@
-"""Choose the relation extractor's decision threshold on dev and save it in
-the pipeline: the threshold with the best relation F given the gold entities,
-as relation_baseline.py chooses the scikit-learn baseline's."""
+"""Choose the relation extractor's decision settings on dev and save them in
+the pipeline: the threshold with the best relation F given the gold entities
+(as relation_baseline.py chooses the scikit-learn baseline's), then the least
+entity-edge confidence with the best relation F end-to-end."""
 
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import typer
 from spacy.tokens import DocBin
 from thinc.api import Config
 
-from zh_invest.evaluation import THRESHOLDS, relation_f_by_threshold, with_gold_entities
+from zh_invest.evaluation import MIN_CONFIDENCES, THRESHOLDS, relation_f_by_setting, with_gold_entities, with_predicted_entities
 
 
 def main(
@@ -19,18 +20,21 @@ def main(
 ) -> None:
     nlp = spacy.load(model)
     gold = list(DocBin().from_disk(dev).get_docs(nlp.vocab))
-    docs = with_gold_entities(nlp, gold)
     extractor = nlp.get_pipe(component)
-    f_at = relation_f_by_threshold(extractor, docs, gold)
-    for threshold, f in f_at.items():
-        typer.echo(f"threshold {threshold}: dev relation F {f:.4f} (gold entities)")
-    best = max(THRESHOLDS, key=f_at.get)
-    extractor.cfg["threshold"] = best
+    chosen = {}
+    for setting, values, docs, entities in (
+        ("threshold", THRESHOLDS, with_gold_entities(nlp, gold), "gold entities"),
+        ("min_confidence", MIN_CONFIDENCES, with_predicted_entities(nlp, gold), "end-to-end"),
+    ):
+        f_at = relation_f_by_setting(extractor, docs, gold, setting, values)
+        for value, f in f_at.items():
+            typer.echo(f"{setting} {value}: dev relation F {f:.4f} ({entities})")
+        chosen[setting] = extractor.cfg[setting] = max(values, key=f_at.get)
     extractor.to_disk(model / component, exclude=["vocab"])
     config = Config().from_disk(model / "config.cfg")
-    config["components"][component]["threshold"] = best
+    config["components"][component].update(chosen)
     config.to_disk(model / "config.cfg")
-    typer.echo(f"Saved threshold {best} in {model}")
+    typer.echo(f"Saved {chosen} in {model}")
 
 
 if __name__ == "__main__":

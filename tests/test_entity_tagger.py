@@ -83,6 +83,16 @@ def test_entities_are_set_from_decoded_tags(tagger):
     assert [(e.text, e.label_) for e in doc.ents] == [("20亿元", "MONEY"), ("湖南", "REGION")]
 
 
+def test_each_entity_carries_the_lowest_tag_probability_at_its_edges(tagger):
+    nlp, pipe = tagger
+    doc = nlp.make_doc("在湖南和河北")
+    probs = tag_probabilities(
+        [{"O": 0.6, "B-REGION": 0.4}, {"B-REGION": 0.7}, {"L-REGION": 0.95}, {"O": 1.0}, {"B-REGION": 0.98}, {"L-REGION": 0.96}]
+    )
+    pipe.set_annotations([doc], [probs])
+    assert [(e.text, round(e._.confidence, 2)) for e in doc.ents] == [("湖南", 0.6), ("河北", 0.96)]
+
+
 def test_a_token_that_may_be_outside_can_still_join_an_entity(tagger):
     nlp, pipe = tagger
     doc = nlp.make_doc("湖和南")

@@ -4,9 +4,10 @@ import spacy
 from spacy.tokens import DocBin
 from spacy.training import Example
 
+import zh_invest.entity_tagger  # noqa: F401  (registers Span._.confidence)
 from zh_invest.convert import blank_nlp, to_doc
 from zh_invest.markup import parse, to_document
-from zh_invest.pipeline import PAIR_FEATURES, Relation, candidate_pairs, decode
+from zh_invest.pipeline import PAIR_FEATURES, RULE_SPANS_KEY, Relation, candidate_pairs, decode, split_region_chains
 
 TWO_PROJECTS = (
     "⟦明睿陶瓷二期项目|PROJECT#p1⟧建成投产可实现年产值⟦1.8亿元|MONEY>p1:OUTPUT⟧，"
@@ -22,6 +23,13 @@ def gold_doc(nlp, markup: str):
 @pytest.fixture(scope="module")
 def nlp():
     return blank_nlp("char")
+
+
+def test_a_region_that_rule_places_fill_splits_into_them(nlp):
+    doc = nlp("文山州麻栗坡县和祥云财富工业园")
+    doc.spans[RULE_SPANS_KEY] = [doc.char_span(0, 3, "REGION"), doc.char_span(3, 7, "REGION"), doc.char_span(8, 10, "REGION")]
+    doc.ents = [doc.char_span(0, 7, "REGION"), doc.char_span(8, 15, "REGION")]
+    assert [e.text for e in split_region_chains(doc).ents] == ["文山州", "麻栗坡县", "祥云财富工业园"]
 
 
 def test_relations_survive_docbin(nlp):
@@ -76,6 +84,16 @@ def test_decoding_keeps_one_project_per_amount_above_the_threshold(nlp):
     assert [(r.head.text, r.tail.text, r.label, r.score) for r in relations] == [
         ("1.8亿元", "明睿陶瓷二期项目", "OUTPUT", 0.7), ("20亿元", "振阳纺织项目", "INVESTMENT", 0.8),
     ]
+
+
+def test_decoding_leaves_out_pairs_whose_entity_edges_the_recognizer_doubted(nlp):
+    doc = gold_doc(nlp, TWO_PROJECTS)
+    for entity in doc.ents:
+        entity._.confidence = 0.3 if entity.text == "振阳纺织项目" else 0.9
+    # 20亿元's best project is the doubted one: it gets no relation, not its second best.
+    scores = numpy.asarray([[0.1, 0.2, 0.7], [0.2, 0.5, 0.3], [0.3, 0.6, 0.1], [0.1, 0.8, 0.1]])
+    relations = decode(candidate_pairs(doc), scores, ("INVESTMENT", "OUTPUT"), threshold=0.5, min_confidence=0.5)
+    assert [(r.head.text, r.tail.text) for r in relations] == [("1.8亿元", "明睿陶瓷二期项目")]
 
 
 @pytest.fixture(scope="module")

@@ -192,6 +192,7 @@ def test_policy(nlp: Language, markup: str) -> None:
         "总投资2.77亿元的⟦北新建材石膏板生产线项目|PROJECT⟧开工。",
         "⟦湖南|REGION⟧⟦振阳纺织项目|PROJECT⟧签约。",
         "全市86个⟦省重点项目|PROJECT⟧全面开工。",
+        "⟦河北省|REGION⟧⟦祁阳市|REGION⟧⟦三季度重点项目|PROJECT⟧集中开工，共12个。",
         "新签约⟦重大项目|PROJECT⟧9个。",
         "集中开工，共⟦开工项目|PROJECT⟧28个。",
         "其中湖南金华纺织科技有限公司⟦年产5万吨高端纱线项目|PROJECT⟧开工。",

@@ -36,7 +36,7 @@ def trained(tmp_path_factory) -> Path:
 @pytest.mark.slow
 def test_the_training_config_gives_a_pipeline_with_rules_ner_and_relations(trained):
     nlp = spacy.load(trained)
-    assert nlp.pipe_names == ["gazetteer", "rule_entities", "rule_spans", "tok2vec", "ner", "relation_extractor"]
+    assert nlp.pipe_names == ["gazetteer", "rule_entities", "rule_spans", "tok2vec", "ner", "region_chains", "relation_extractor"]
 
 
 @pytest.mark.slow

@@ -9,7 +9,7 @@ import spacy
 from spacy.tokens import DocBin
 
 from tests.tiny_pipeline import train_tiny_pipeline
-from zh_invest.evaluation import THRESHOLDS, relation_f_by_threshold, with_gold_entities
+from zh_invest.evaluation import MIN_CONFIDENCES, THRESHOLDS, relation_f_by_setting, relation_f_by_threshold, with_gold_entities, with_predicted_entities
 
 ROOT = Path(__file__).parent.parent
 
@@ -23,10 +23,11 @@ def tuned(tmp_path_factory) -> Path:
     return model
 
 
-def test_the_pipeline_reloads_with_the_chosen_threshold_in_config_and_component(tuned):
+@pytest.mark.parametrize("setting, values", [("threshold", THRESHOLDS), ("min_confidence", MIN_CONFIDENCES)])
+def test_the_pipeline_reloads_with_the_chosen_settings_in_config_and_component(tuned, setting, values):
     nlp = spacy.load(tuned)
-    assert nlp.get_pipe("relation_extractor").cfg["threshold"] == nlp.config["components"]["relation_extractor"]["threshold"]
-    assert nlp.get_pipe("relation_extractor").cfg["threshold"] in THRESHOLDS
+    assert nlp.get_pipe("relation_extractor").cfg[setting] == nlp.config["components"]["relation_extractor"][setting]
+    assert nlp.get_pipe("relation_extractor").cfg[setting] in values
 
 
 def test_no_other_threshold_scores_better_on_dev(tuned):
@@ -36,4 +37,13 @@ def test_no_other_threshold_scores_better_on_dev(tuned):
     extractor = nlp.get_pipe("relation_extractor")
     chosen = extractor.cfg["threshold"]
     f_at = relation_f_by_threshold(extractor, docs, gold)
+    assert all(f <= f_at[chosen] for f in f_at.values())
+
+
+def test_no_other_entity_confidence_scores_better_end_to_end_on_dev(tuned):
+    nlp = spacy.load(tuned)
+    gold = list(DocBin().from_disk(tuned.parent / f"{tuned.name}-train.spacy").get_docs(nlp.vocab))
+    extractor = nlp.get_pipe("relation_extractor")
+    chosen = extractor.cfg["min_confidence"]
+    f_at = relation_f_by_setting(extractor, with_predicted_entities(nlp, gold), gold, "min_confidence", MIN_CONFIDENCES)
     assert all(f <= f_at[chosen] for f in f_at.values())

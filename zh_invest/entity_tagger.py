@@ -28,6 +28,12 @@ PREFIXES = ("B", "I", "L", "U")
 # Viterbi search then runs only on the stretches between such tokens.
 CONFIDENT_OUTSIDE = 0.99
 
+# How sure the tagger was of an entity's edges: the lowest probability it gave
+# to the decoded tags of the entity's first and last token and of the tokens
+# just outside them. A start cut one character short (…|纺织项目) shows here.
+if not Span.has_extension("confidence"):
+    Span.set_extension("confidence", default=None)
+
 
 @registry.architectures("zh_invest.entity_tagger_model.v2")
 def entity_tagger_model(tok2vec: Model[list[Doc], list[Floats2d]], dilations: list[int], nO: int | None = None) -> Model[list[Doc], list[Floats2d]]:
@@ -125,7 +131,8 @@ def viterbi(log_probs: numpy.ndarray, log_allowed: numpy.ndarray, opening: numpy
 
 
 class EntityTagger(TrainablePipe):
-    """Per-token BILUO tagger with constrained decoding; sets ``doc.ents``."""
+    """Per-token BILUO tagger with constrained decoding; sets ``doc.ents`` and
+    each entity's ``Span._.confidence``."""
 
     def __init__(self, vocab: Vocab, model: Model, name: str = "ner") -> None:
         self.vocab = vocab
@@ -182,6 +189,10 @@ class EntityTagger(TrainablePipe):
                 for stretch in numpy.split(unsure, breaks):
                     tags[stretch] = viterbi(log_probs[stretch], log_allowed, opening, closing)
             doc.ents = self._spans(doc, tags)
+            tag_probs = probs[numpy.arange(len(doc)), tags]
+            for entity in doc.ents:
+                edges = [i for i in (entity.start - 1, entity.start, entity.end - 1, entity.end) if 0 <= i < len(doc)]
+                entity._.confidence = float(tag_probs[edges].min())
 
     def _spans(self, doc: Doc, tags: numpy.ndarray) -> list[Span]:
         spans = []

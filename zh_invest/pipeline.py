@@ -225,10 +225,20 @@ def candidate_pairs(doc: Doc, entities: Iterable[Span] | None = None) -> Candida
     return candidates
 
 
-def decode(candidates: Candidates, scores: numpy.ndarray, labels: Iterable[str], threshold: float) -> list[Relation]:
+def entity_confidence(span: Span) -> float:
+    """The entity tagger's ``Span._.confidence``; gold and rule entities, which
+    have none, count as certain."""
+    confidence = span._.confidence if Span.has_extension("confidence") else None
+    return 1.0 if confidence is None else confidence
+
+
+def decode(candidates: Candidates, scores: numpy.ndarray, labels: Iterable[str], threshold: float, min_confidence: float = 0.0) -> list[Relation]:
     """Relations from per-pair scores over (no relation, *labels): each amount
     keeps its best-scoring pair if that score reaches ``threshold``, because
-    one amount belongs to at most one project."""
+    one amount belongs to at most one project. A relation with an entity whose
+    edges the recognizer was less sure of than ``min_confidence`` is dropped
+    (the amount gets none): most wrong relations end-to-end link a misread
+    project span."""
     labels = list(labels)
     best: dict[int, Relation] = {}
     for (head, tail), pair_scores in zip(candidates.pairs, scores):
@@ -236,7 +246,8 @@ def decode(candidates: Candidates, scores: numpy.ndarray, labels: Iterable[str],
         score = float(pair_scores[label_index])
         if score >= threshold and (head.start not in best or score > best[head.start].score):
             best[head.start] = Relation(head, tail, labels[label_index - 1], score)
-    return sorted(best.values(), key=lambda r: r.head.start)
+    kept = [r for r in best.values() if min(entity_confidence(r.head), entity_confidence(r.tail)) >= min_confidence]
+    return sorted(kept, key=lambda r: r.head.start)
 
 
 RULE_SPANS_KEY = "zh_invest_rules"
@@ -254,6 +265,28 @@ def make_rule_spans(nlp: Language, name: str) -> Callable[[Doc], Doc]:
         return doc
 
     return move_to_spans
+
+
+def split_region_chains(doc: Doc) -> Doc:
+    """Splits each REGION entity that places the rules found fill from end to
+    end into those places (文山州麻栗坡县 → 文山州 + 麻栗坡县, 宝鸡蔡家坡经开区 →
+    宝鸡 + 蔡家坡经开区): the guidelines annotate every place of a chain on its
+    own, and the recognizer, which sees no word boundaries, sometimes joins them."""
+    places = sorted((s for s in doc.spans.get(RULE_SPANS_KEY, []) if s.label_ == "REGION"), key=lambda s: s.start)
+    entities = []
+    for entity in doc.ents:
+        inside = [s for s in places if entity.start <= s.start and s.end <= entity.end] if entity.label_ == "REGION" else []
+        if len(inside) >= 2 and sum(len(s) for s in inside) == len(entity):
+            entities += [Span(doc, s.start, s.end, label="REGION") for s in inside]
+        else:
+            entities.append(entity)
+    doc.ents = entities
+    return doc
+
+
+@Language.factory("zh_invest_region_chains", assigns=["doc.ents"], requires=["doc.ents", "doc.spans"])
+def make_region_chains(nlp: Language, name: str) -> Callable[[Doc], Doc]:
+    return split_region_chains
 
 
 # Columns of the character features: the character, the bigrams it forms
@@ -405,11 +438,11 @@ depth = 2
     "zh_invest_relation_extractor",
     assigns=["doc._.relations"],
     requires=["doc.ents"],
-    default_config={"model": Config().from_str(DEFAULT_RELATION_MODEL)["model"], "threshold": 0.5},
+    default_config={"model": Config().from_str(DEFAULT_RELATION_MODEL)["model"], "threshold": 0.5, "min_confidence": 0.0},
     default_score_weights={"rel_micro_f": 1.0, "rel_micro_p": 0.0, "rel_micro_r": 0.0},
 )
-def make_relation_extractor(nlp: Language, name: str, model: Model, threshold: float) -> "RelationExtractor":
-    return RelationExtractor(nlp.vocab, model, name, threshold=threshold)
+def make_relation_extractor(nlp: Language, name: str, model: Model, threshold: float, min_confidence: float) -> "RelationExtractor":
+    return RelationExtractor(nlp.vocab, model, name, threshold=threshold, min_confidence=min_confidence)
 
 
 class RelationExtractor(TrainablePipe):
@@ -418,11 +451,11 @@ class RelationExtractor(TrainablePipe):
     Trained on gold entities; at prediction time it reads ``doc.ents``, so its
     end-to-end score includes the entity recognizer's errors."""
 
-    def __init__(self, vocab: Vocab, model: Model, name: str = "relation_extractor", *, threshold: float = 0.5) -> None:
+    def __init__(self, vocab: Vocab, model: Model, name: str = "relation_extractor", *, threshold: float = 0.5, min_confidence: float = 0.0) -> None:
         self.vocab = vocab
         self.model = model
         self.name = name
-        self.cfg = {"labels": list(RELATION_TYPES), "threshold": threshold}
+        self.cfg = {"labels": list(RELATION_TYPES), "threshold": threshold, "min_confidence": min_confidence}
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -441,7 +474,9 @@ class RelationExtractor(TrainablePipe):
         row = 0
         for doc, doc_candidates in zip(docs, candidates):
             count = len(doc_candidates.pairs)
-            doc._.relations = decode(doc_candidates, scores[row : row + count], self.labels, self.cfg["threshold"])
+            doc._.relations = decode(
+                doc_candidates, scores[row : row + count], self.labels, self.cfg["threshold"], self.cfg.get("min_confidence", 0.0)
+            )
             row += count
 
     def _gold_candidates(self, examples: Iterable[Example]) -> tuple[list[Doc], list[Candidates], list[int]]:

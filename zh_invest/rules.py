@@ -333,20 +333,18 @@ def find_projects(view: _TextView, bounds: Sequence[Candidate], regions: Sequenc
         word_before = view.word_ending_at(head.start())
         if word_before and not quoted and not _BATCH_NAME.match(word_before):
             continue  # 用于项目, 审批项目: a verb, no name, before the head
-        region = region_at.get(start)
-        name = view.text[region.end if region else start : head.start()]
+        # 湖南振阳纺织项目, 漯河市临颍县三季度重点项目: the places only say where the project is.
+        name_start = _end_of_places(regions, start, limit=head.start())
+        name = view.text[name_start : head.start()]
         if _NOT_A_PROJECT.match(name):
             continue
         if _BATCH_NAME.match(name):
             if _has_figure(view, start, head.end(), bounds):
-                found.append(Candidate(start, head.end(), "PROJECT"))
+                found.append(Candidate(name_start, head.end(), "PROJECT"))
         elif len(name) < 3:
             continue  # 跳水项目, 科研项目: two characters name a kind, not a project
-        elif region:
-            # 湖南振阳纺织项目: the place only says where the project is.
-            found.append(Candidate(region.end, head.end(), "PROJECT"))
         else:
-            found.append(Candidate(start, head.end(), "PROJECT"))
+            found.append(Candidate(name_start, head.end(), "PROJECT"))
     for match in _QUOTED_BATCH.finditer(view.text):
         found.append(Candidate(match.start(1), match.end(1), "PROJECT"))
     return found
