@@ -174,6 +174,17 @@ def township_names(divisions: list[Division]) -> set[str]:
     }
 
 
+def autonomous_short_names(divisions: list[Division]) -> set[str]:
+    """News writes an autonomous prefecture, county or banner as its alias and
+    the level character: 大理白族自治州 → 大理州, 孟村回族自治县 → 孟村县."""
+    return {
+        alias + division.name[-1]
+        for division in divisions
+        if re.search("自治[州县旗]$", division.name)
+        for alias in short_aliases(division)
+    }
+
+
 def safe_aliases(divisions: list[Division], reference_text: str) -> set[str]:
     """Short aliases: all of provinces; of cities and counties those that no
     other division of the same level has; of counties only those that are not
@@ -269,6 +280,7 @@ def main(
         {d.name for d in divisions if d.level <= COUNTY}
         | safe_aliases(divisions, reference_text)
         | township_names(divisions)
+        | autonomous_short_names(divisions)
         | set(NAMED_AREAS)
         | set(COUNTRIES)
         | read_name_lists(places)

@@ -15,7 +15,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.training import Example
 
-from scripts.build_gazetteers import read_divisions, read_name_lists, ruler_patterns, safe_aliases, township_names
+from scripts.build_gazetteers import autonomous_short_names, read_divisions, read_name_lists, ruler_patterns, safe_aliases, township_names
 from zh_invest.convert import predicted_documents
 from zh_invest.corpus import Document, Mirror, parse_record
 from zh_invest.markup import parse
@@ -320,6 +320,11 @@ def test_short_aliases(alias: str, kept: bool) -> None:
 
 def test_township_names_keep_names_that_several_counties_share() -> None:
     assert township_names(list(read_divisions(HIERARCHY))) == {"光明镇"}  # not 古城镇 (a kind of town), not 石乡 (too short)
+
+
+def test_autonomous_divisions_are_also_named_by_alias_and_level() -> None:
+    divisions = list(read_divisions(["云南省\t530000\t云南", "\t大理白族自治州\t532900\t大理", "\t\t宾川县\t532924\t宾川"]))
+    assert autonomous_short_names(divisions) == {"大理州"}
 
 
 def test_region_patterns_include_traditional_forms() -> None:
