@@ -106,9 +106,9 @@ ADMIN_SUFFIX = re.compile(
 )
 # Names that are generic words, not one place.
 GENERIC_DIVISION_NAMES = {"市辖区", "城区", "郊区", "矿区", "新区", "东区", "南区", "西区", "北区", "中区", "产业园"}
-# Towns and townships; 街道 (urban subdistricts) are left out: they are mostly
-# named after streets and would double the file.
-TOWNSHIP_SUFFIXES = ("镇", "乡")
+# Towns, townships and urban subdistricts (街道), which county news names as
+# places as often as towns.
+TOWNSHIP_SUFFIXES = ("镇", "乡", "街道")
 # Township names that are also words for a kind of town (历史古城镇, 新市镇 of Hong Kong).
 GENERIC_TOWNSHIP_NAMES = {"新城镇", "古城镇", "老城镇", "旧城镇", "新市镇", "城郊乡", "中心镇", "小城镇"}
 # A county alias that national news uses this many times more often (and at
@@ -160,7 +160,7 @@ def is_named_division(division: Division) -> bool:
 
 
 def township_names(divisions: list[Division]) -> set[str]:
-    """Town and township names with two characters or more before 镇/乡 that
+    """Town, township and subdistrict names with two characters or more before 镇/乡/街道 that
     name no county. A name that many counties share (太平镇, 城关镇) is still a
     place wherever it is written; only words for a kind of town are left out."""
     higher = {d.name for d in divisions if d.level < TOWNSHIP}

@@ -108,6 +108,7 @@ def test_percent(nlp: Language, markup: str) -> None:
         "推进中国式现代化。",
         # A zone's name need not be a known place; a place written before it stays apart.
         "项目落户⟦湄洲湾北岸经济开发区|REGION⟧。",
+        "项目落户⟦向塘物流园区|REGION⟧和⟦金都工业集中区|REGION⟧。",
         "⟦祁阳市|REGION⟧⟦浯溪工业园|REGION⟧新签约项目。",
         "在⟦枋寮鄉|REGION⟧⟦屏南工業區|REGION⟧投資。",
         "货物经⟦邯郸综合保税区|REGION⟧出口，本省级经济开发区扩容。",
@@ -300,6 +301,7 @@ HIERARCHY = [
     "\t\t\t光明镇",
     "\t\t\t古城镇",
     "\t\t\t石乡",
+    "\t\t\t东关街道",
 ]
 
 
@@ -319,7 +321,8 @@ def test_short_aliases(alias: str, kept: bool) -> None:
 
 
 def test_township_names_keep_names_that_several_counties_share() -> None:
-    assert township_names(list(read_divisions(HIERARCHY))) == {"光明镇"}  # not 古城镇 (a kind of town), not 石乡 (too short)
+    # Not 古城镇 (a kind of town), not 石乡 (too short).
+    assert township_names(list(read_divisions(HIERARCHY))) == {"光明镇", "东关街道"}
 
 
 def test_autonomous_divisions_are_also_named_by_alias_and_level() -> None:

@@ -376,7 +376,8 @@ def find_zones(view: _TextView, regions: Sequence[Candidate]) -> list[Candidate]
 # 金砂湾工业园); 产业园 is left out: it is a PROJECT while it is being built.
 _NAMED_ZONE_SUFFIX = re.compile(
     "经济技术开发区|经济开发区|高新技术产业开发区|高新区|经开区|工业园区|工业园|工业区|"
-    "综合保税区|临空经济区|新片区|试验区|合作区|产业集聚区|科学城"
+    "综合保税区|临空经济区|新片区|试验区|合作区|产业集聚区|科学城|"
+    "产业园区|物流园区|工业集中区|产业集中区|港务区|科技城"
 )
 # Names that only say what kind of zone it is (省级经济开发区, 各工业园区).
 _ZONE_KIND = re.compile("(?:国家级|省级|市级|县级|各|全|本|该|新|多个|一批|重点|相关|国家)+$")
