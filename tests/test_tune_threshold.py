@@ -9,7 +9,7 @@ import spacy
 from spacy.tokens import DocBin
 
 from tests.tiny_pipeline import train_tiny_pipeline
-from zh_invest.evaluation import MIN_CONFIDENCES, THRESHOLDS, relation_f_by_setting, relation_f_by_threshold, with_gold_entities, with_predicted_entities
+from zh_invest.evaluation import MIN_CONFIDENCES, THRESHOLDS, relation_f_by_setting, with_gold_entities, with_predicted_entities
 
 ROOT = Path(__file__).parent.parent
 
@@ -30,20 +30,14 @@ def test_the_pipeline_reloads_with_the_chosen_settings_in_config_and_component(t
     assert nlp.get_pipe("relation_extractor").cfg[setting] in values
 
 
-def test_no_other_threshold_scores_better_on_dev(tuned):
-    nlp = spacy.load(tuned)
-    gold = list(DocBin().from_disk(tuned.parent / f"{tuned.name}-train.spacy").get_docs(nlp.vocab))
-    docs = with_gold_entities(nlp, gold)
-    extractor = nlp.get_pipe("relation_extractor")
-    chosen = extractor.cfg["threshold"]
-    f_at = relation_f_by_threshold(extractor, docs, gold)
-    assert all(f <= f_at[chosen] for f in f_at.values())
-
-
-def test_no_other_entity_confidence_scores_better_end_to_end_on_dev(tuned):
+@pytest.mark.parametrize(
+    "setting, values, entities",
+    [("threshold", THRESHOLDS, with_gold_entities), ("min_confidence", MIN_CONFIDENCES, with_predicted_entities)],
+)
+def test_no_other_value_scores_better_on_dev(tuned, setting, values, entities):
     nlp = spacy.load(tuned)
     gold = list(DocBin().from_disk(tuned.parent / f"{tuned.name}-train.spacy").get_docs(nlp.vocab))
     extractor = nlp.get_pipe("relation_extractor")
-    chosen = extractor.cfg["min_confidence"]
-    f_at = relation_f_by_setting(extractor, with_predicted_entities(nlp, gold), gold, "min_confidence", MIN_CONFIDENCES)
+    chosen = extractor.cfg[setting]
+    f_at = relation_f_by_setting(extractor, entities(nlp, gold), gold, setting, values)
     assert all(f <= f_at[chosen] for f in f_at.values())

@@ -104,9 +104,5 @@ def relation_f_by_setting(extractor: TrainablePipe, docs: list[Doc], gold: list[
     return scores
 
 
-def relation_f_by_threshold(extractor: TrainablePipe, docs: list[Doc], gold: list[Doc]) -> dict[float, float]:
-    return relation_f_by_setting(extractor, docs, gold, "threshold", THRESHOLDS)
-
-
 def gold_relation_count(docs: Iterable[Doc]) -> int:
     return sum(len(doc.user_data.get(RELATIONS_KEY, [])) for doc in docs)

@@ -475,7 +475,7 @@ class RelationExtractor(TrainablePipe):
         for doc, doc_candidates in zip(docs, candidates):
             count = len(doc_candidates.pairs)
             doc._.relations = decode(
-                doc_candidates, scores[row : row + count], self.labels, self.cfg["threshold"], self.cfg.get("min_confidence", 0.0)
+                doc_candidates, scores[row : row + count], self.labels, self.cfg["threshold"], self.cfg["min_confidence"]
             )
             row += count
 
