@@ -318,7 +318,6 @@ def find_projects(view: _TextView, bounds: Sequence[Candidate], regions: Sequenc
     their sentence (86个省重点项目 → 省重点项目, “签约一批”项目). No name runs
     into one of ``bounds`` (amounts, policies, organisations) or a count."""
     stops = [bound.end for bound in bounds] + [m.end() for m in _COUNT.finditer(view.text)]
-    region_at = {region.start: region for region in regions}
     found = []
     for head in _PROJECT_HEAD.finditer(view.text):
         quoted = _QUOTED_NAME.search(view.text, max(head.start() - 22, 0), head.start())
